@@ -1,0 +1,8 @@
+namespace Plansmith.Agent.Execution;
+
+/// <summary>What a step produced.</summary>
+/// <param name="Text">
+/// The output text. Later steps read it through <c>${step}</c>, or through <c>${step.path}</c> when
+/// it is JSON.
+/// </param>
+public sealed record StepOutput(string Text);
