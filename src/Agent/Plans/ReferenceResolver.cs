@@ -269,7 +269,7 @@ public static class ReferenceResolver
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                if (depth >= 2)
+                if (depth >= 3)
                 {
                     builder.Append("object");
                     return;
@@ -294,7 +294,7 @@ public static class ReferenceResolver
             case JsonValueKind.Array:
                 var length = element.GetArrayLength();
                 builder.Append("array[").Append(length.ToString(CultureInfo.InvariantCulture)).Append(']');
-                if (length > 0 && depth < 2)
+                if (length > 0 && depth < 3)
                 {
                     builder.Append(" of ");
                     AppendShape(builder, element[0], depth + 1);
