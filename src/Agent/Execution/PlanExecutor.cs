@@ -347,10 +347,12 @@ public sealed class PlanExecutor
             _running++;
             _started++;
             ExecutionLog.StepStarted(_owner._logger, step.Id, _started, _steps.Length);
-            await EmitAsync(new StepStarted(state.StartedAt.Value, Progress(), step.Id, step.Description, _started, _steps.Length)).ConfigureAwait(false);
 
-            // The snapshot the worker sees holds at least every dependency's output.
+            // Start the worker before reporting, so that a throwing observer cannot leave a step
+            // counted as running with no worker to finish it. The worker's own reports wait in the
+            // inbox until this event is out, so the stream stays in order.
             _ = RunStepAsync(index, step, token);
+            await EmitAsync(new StepStarted(state.StartedAt.Value, Progress(), step.Id, step.Description, _started, _steps.Length)).ConfigureAwait(false);
         }
 
         /// <summary>One step's attempts, retries and fallback. Never throws: it always posts a <see cref="Finished"/>.</summary>
