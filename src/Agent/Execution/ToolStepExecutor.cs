@@ -61,12 +61,24 @@ public sealed class ToolStepExecutor : IStepExecutor
             throw new StepExecutionException(
                 step.Id,
                 $"Tool '{ToolResolver.CanonicalName(function)}' failed in step '{step.Id}': {ex.GetType().Name}: {ex.Message}",
-                isTransient: true,
+                IsTransient(ex),
                 ex);
         }
 
         return new StepOutput(ToText(result.GetValue<object>()));
     }
+
+    /// <summary>
+    /// Whether a tool's exception may go away on a retry. Bad arguments, missing files and refused
+    /// access will not; I/O, network and unknown faults might.
+    /// </summary>
+    internal static bool IsTransient(Exception exception) => exception switch
+    {
+        ArgumentException or FormatException or NotSupportedException or NotImplementedException => false,
+        FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or KeyNotFoundException => false,
+        KernelException => false,
+        _ => true,
+    };
 
     /// <summary>The text form of a tool's return value: strings as they are, anything else as JSON.</summary>
     internal static string ToText(object? value) => value switch

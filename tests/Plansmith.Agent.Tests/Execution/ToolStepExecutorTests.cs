@@ -145,4 +145,16 @@ public sealed class ToolStepExecutorTests
     {
         Assert.Equal(expected, ToolStepExecutor.ToText(value));
     }
+
+    [Theory]
+    [InlineData(typeof(FileNotFoundException), false)]
+    [InlineData(typeof(ArgumentException), false)]
+    [InlineData(typeof(UnauthorizedAccessException), false)]
+    [InlineData(typeof(HttpRequestException), true)]
+    [InlineData(typeof(IOException), true)]
+    [InlineData(typeof(InvalidOperationException), true)]
+    public void IsTransient_ClassifiesToolFaults(Type exceptionType, bool expected)
+    {
+        Assert.Equal(expected, ToolStepExecutor.IsTransient((Exception)Activator.CreateInstance(exceptionType)!));
+    }
 }

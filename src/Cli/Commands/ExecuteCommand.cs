@@ -1,0 +1,104 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Plansmith.Agent.Execution;
+using Plansmith.Agent.Runs;
+using Plansmith.Cli.Rendering;
+
+namespace Plansmith.Cli.Commands;
+
+/// <summary><c>plansmith execute PLAN</c>: validates a plan of tool steps and runs it with live progress.</summary>
+internal static class ExecuteCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var plan = CommonOptions.PlanFile();
+        var root = CommonOptions.Root();
+        var maxSteps = CommonOptions.MaxSteps().AtLeast(1);
+        var defaults = new PlanExecutorOptions();
+        var maxParallel = new Option<int>("--max-parallel")
+        {
+            Description = "The most steps running at once; 1 runs the plan linearly.",
+            DefaultValueFactory = _ => defaults.MaxParallelism,
+        }.AtLeast(1);
+        var maxRetries = new Option<int>("--max-retries")
+        {
+            Description = "Retries of a failed step before its fallback.",
+            DefaultValueFactory = _ => defaults.MaxRetries,
+        }.AtLeast(0);
+        var stepTimeout = new Option<double>("--step-timeout")
+        {
+            Description = "Seconds one attempt of one step may take.",
+            DefaultValueFactory = _ => defaults.StepTimeout.TotalSeconds,
+        };
+        var json = new Option<bool>("--json") { Description = "Print the run result as JSON on standard output (progress goes to standard error)." };
+        var quiet = new Option<bool>("--quiet") { Description = "Print no progress." };
+        var verbose = new Option<bool>("--verbose") { Description = "Log scheduling details to standard error." };
+        var command = new Command("execute", "Validate a plan file and run it: steps start as soon as their dependencies complete.")
+        {
+            plan, root, maxSteps, maxParallel, maxRetries, stepTimeout, json, quiet, verbose,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var rootDirectory = parse.GetRequiredValue(root);
+            if (!rootDirectory.Exists)
+            {
+                await console.Error.WriteLineAsync($"error: --root folder '{rootDirectory.FullName}' does not exist.");
+                return CliApp.BadInput;
+            }
+
+            var timeoutSeconds = parse.GetValue(stepTimeout);
+            if (timeoutSeconds is <= 0 or > 86_400)
+            {
+                await console.Error.WriteLineAsync("error: --step-timeout must be between 0 and 86400 seconds.");
+                return CliApp.BadInput;
+            }
+
+            var kernel = CommonOptions.BuildKernel(rootDirectory);
+            var loaded = await CommonOptions.LoadPlanAsync(parse.GetRequiredValue(plan), kernel, parse.GetValue(maxSteps), console, cancellationToken);
+            if (loaded is null)
+            {
+                return CliApp.BadInput;
+            }
+
+            var options = new PlanExecutorOptions
+            {
+                MaxParallelism = parse.GetValue(maxParallel),
+                MaxRetries = parse.GetValue(maxRetries),
+                StepTimeout = TimeSpan.FromSeconds(timeoutSeconds),
+            };
+            using var loggerFactory = LoggerFactory.Create(builder =>
+            {
+                builder.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.None);
+                builder.AddSimpleConsole(o => o.SingleLine = true);
+                builder.AddFilter((_, _) => parse.GetValue(verbose));
+            });
+            var executor = new PlanExecutor(kernel, [new ToolStepExecutor()], options, logger: loggerFactory.CreateLogger<PlanExecutor>());
+            var asJson = parse.GetValue(json);
+            var progress = parse.GetValue(quiet) ? null : new ProgressRenderer(asJson ? console.Error : console.Out);
+            progress?.Begin(loaded, options.MaxParallelism);
+
+            PlanExecutionResult? result = null;
+            await foreach (var e in executor.ExecuteStreamingAsync(loaded, cancellationToken: cancellationToken))
+            {
+                progress?.Render(e);
+                if (e is PlanCompleted completed)
+                {
+                    result = completed.Result;
+                }
+            }
+
+            if (asJson)
+            {
+                await console.Out.WriteLineAsync(PlanExecutionResultJson.Serialize(result!));
+            }
+
+            return result!.Status switch
+            {
+                PlanExecutionStatus.Completed => CliApp.Ok,
+                PlanExecutionStatus.Cancelled => CliApp.Cancelled,
+                _ => CliApp.RunFailed,
+            };
+        });
+        return command;
+    }
+}
