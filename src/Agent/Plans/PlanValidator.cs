@@ -380,6 +380,12 @@ public sealed class PlanValidator
                     continue;
                 }
 
+                // Most references name a direct dependency; only the rest need the transitive walk.
+                if (step.Dependencies.Contains(reference.StepId, StringComparer.Ordinal))
+                {
+                    continue;
+                }
+
                 ancestors ??= Ancestors(step, byId);
                 if (!ancestors.Contains(reference.StepId))
                 {
