@@ -55,21 +55,7 @@ public static class ReferenceResolver
             return template;
         }
 
-        var parts = ParseOrThrow(template);
-        var builder = new StringBuilder();
-        foreach (var part in parts)
-        {
-            if (part.Reference is null)
-            {
-                builder.Append(part.Literal);
-            }
-            else
-            {
-                AppendAsText(builder, Lookup(part.Reference, outputs));
-            }
-        }
-
-        return builder.ToString();
+        return Splice(ParseOrThrow(template), outputs);
     }
 
     /// <summary>
@@ -140,6 +126,11 @@ public static class ReferenceResolver
             return Lookup(only, outputs);
         }
 
+        return JsonSerializer.SerializeToElement(Splice(parts, outputs));
+    }
+
+    private static string Splice(IReadOnlyList<TemplatePart> parts, IReadOnlyDictionary<string, string> outputs)
+    {
         var builder = new StringBuilder();
         foreach (var part in parts)
         {
@@ -153,7 +144,7 @@ public static class ReferenceResolver
             }
         }
 
-        return JsonSerializer.SerializeToElement(builder.ToString());
+        return builder.ToString();
     }
 
     private static IReadOnlyList<TemplatePart> ParseOrThrow(string text)

@@ -25,6 +25,18 @@ internal static class CommonOptions
         Description = "A plan in the Plansmith JSON contract (see docs/plan-contract.md).",
     };
 
+    /// <summary>A kernel over the <c>--root</c> folder, or null after saying why there is none.</summary>
+    public static async Task<Kernel?> KernelForRootAsync(DirectoryInfo root, CliConsole console)
+    {
+        if (!root.Exists)
+        {
+            await console.Error.WriteLineAsync($"error: --root folder '{root.FullName}' does not exist.");
+            return null;
+        }
+
+        return BuildKernel(root);
+    }
+
     /// <summary>A kernel with Plansmith's built-in plugins over <paramref name="root"/>.</summary>
     public static Kernel BuildKernel(DirectoryInfo root)
     {

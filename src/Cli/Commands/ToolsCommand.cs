@@ -16,14 +16,13 @@ internal static class ToolsCommand
         var command = new Command("tools", "List the tools plan steps can call, with their parameters.") { root, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var rootDirectory = parse.GetRequiredValue(root);
-            if (!rootDirectory.Exists)
+            var kernel = await CommonOptions.KernelForRootAsync(parse.GetRequiredValue(root), console);
+            if (kernel is null)
             {
-                await console.Error.WriteLineAsync($"error: --root folder '{rootDirectory.FullName}' does not exist.");
                 return CliApp.BadInput;
             }
 
-            var functions = CommonOptions.BuildKernel(rootDirectory).Plugins.GetFunctionsMetadata();
+            var functions = kernel.Plugins.GetFunctionsMetadata();
             if (parse.GetValue(json))
             {
                 var shaped = functions.Select(f => new

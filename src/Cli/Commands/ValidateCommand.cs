@@ -16,14 +16,12 @@ internal static class ValidateCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var rootDirectory = parse.GetRequiredValue(root);
-            if (!rootDirectory.Exists)
+            var kernel = await CommonOptions.KernelForRootAsync(parse.GetRequiredValue(root), console);
+            if (kernel is null)
             {
-                await console.Error.WriteLineAsync($"error: --root folder '{rootDirectory.FullName}' does not exist.");
                 return CliApp.BadInput;
             }
 
-            var kernel = CommonOptions.BuildKernel(rootDirectory);
             var loaded = await CommonOptions.LoadPlanAsync(parse.GetRequiredValue(plan), kernel, parse.GetValue(maxSteps), console, cancellationToken);
             if (loaded is null)
             {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Execution;
@@ -16,9 +15,6 @@ public sealed class PlanExecutorTests
 
     private PlanExecutor Executor(IStepExecutor stepExecutor, PlanExecutorOptions? options = null, TimeProvider? time = null) =>
         new(_kernel, [stepExecutor], options ?? new PlanExecutorOptions { RetryBaseDelay = TimeSpan.Zero }, time);
-
-    private static Dictionary<string, JsonElement> Args(string json) =>
-        JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!;
 
     private static async Task<(PlanExecutionResult Result, List<ExecutionEvent> Events)> RunAsync(PlanExecutor executor, Plan plan, CancellationToken cancellationToken = default)
     {

@@ -11,9 +11,6 @@ public sealed class ToolStepExecutorTests
 {
     private readonly Kernel _kernel = TestKernels.WithTestPlugins();
 
-    private static Dictionary<string, JsonElement> Args(string json) =>
-        JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!;
-
     private async Task<PlanExecutionResult> RunAsync(params PlanStep[] steps)
     {
         var executor = new PlanExecutor(_kernel, [new ToolStepExecutor()], new PlanExecutorOptions { MaxRetries = 0 });

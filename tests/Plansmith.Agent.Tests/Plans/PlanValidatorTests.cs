@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Tests.TestSupport;
@@ -10,9 +9,6 @@ public sealed class PlanValidatorTests
 {
     private readonly Kernel _kernel = TestKernels.WithTestPlugins();
     private readonly PlanValidator _validator = new();
-
-    private static Dictionary<string, JsonElement> Args(string json) =>
-        JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!;
 
     private IReadOnlyList<PlanProblem> Check(Plan plan) => _validator.Check(plan, _kernel.Plugins);
 

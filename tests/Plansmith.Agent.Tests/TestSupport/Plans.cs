@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Plansmith.Agent.Plans;
 
 namespace Plansmith.Agent.Tests.TestSupport;
@@ -9,4 +10,8 @@ public static class TestPlans
         new() { Id = id, Description = "do " + id, Dependencies = dependencies };
 
     public static Plan Of(params PlanStep[] steps) => new(steps);
+
+    /// <summary>Tool arguments from a JSON object.</summary>
+    public static Dictionary<string, JsonElement> Args(string json) =>
+        JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!;
 }
