@@ -380,8 +380,11 @@ public sealed class PlanExecutor
                     }
 
                     var delay = _owner.RetryDelay(attempt);
+
+                    // Start the timer before reporting: whoever reads the report may move the clock.
+                    var wait = Task.Delay(delay, Time, token);
                     Post(new Retrying(index, attempt, maxAttempts, delay, lastError.Message));
-                    await Task.Delay(delay, Time, token).ConfigureAwait(false);
+                    await wait.ConfigureAwait(false);
                 }
 
                 if (step.AsFallbackStep() is { } fallback)
