@@ -163,12 +163,36 @@ public static class PlanJson
 
     private static JsonDocument ExtractDocument(string text)
     {
+        var document = ExtractJson(text, LooksLikePlan);
+        if (document is not null)
+        {
+            return document;
+        }
+
+        var preview = text.Length > 80 ? text[..80] + "…" : text;
+        throw new PlanParseException(
+        [
+            new PlanProblem(
+                PlanProblemCode.NoJson,
+                null,
+                string.IsNullOrWhiteSpace(text)
+                    ? "The reply was empty. Answer with a JSON object of the form {\"steps\": [...]}."
+                    : $"The reply holds no valid JSON (it begins \"{preview}\"). Answer with a JSON object of the form {{\"steps\": [...]}} and nothing else."),
+        ]);
+    }
+
+    /// <summary>
+    /// The first JSON value in model output that <paramref name="accept"/> takes, looking in code
+    /// fences first and then after prose; failing that the first JSON value found; null when there is none.
+    /// </summary>
+    internal static JsonDocument? ExtractJson(string text, Func<JsonElement, bool> accept)
+    {
         JsonDocument? fallbackDocument = null;
         foreach (var candidate in Candidates(text))
         {
             if (TryParseValue(candidate, out var document))
             {
-                if (LooksLikePlan(document.RootElement))
+                if (accept(document.RootElement))
                 {
                     fallbackDocument?.Dispose();
                     return document;
@@ -186,21 +210,7 @@ public static class PlanJson
             }
         }
 
-        if (fallbackDocument is not null)
-        {
-            return fallbackDocument;
-        }
-
-        var preview = text.Length > 80 ? text[..80] + "…" : text;
-        throw new PlanParseException(
-        [
-            new PlanProblem(
-                PlanProblemCode.NoJson,
-                null,
-                string.IsNullOrWhiteSpace(text)
-                    ? "The reply was empty. Answer with a JSON object of the form {\"steps\": [...]}."
-                    : $"The reply holds no valid JSON (it begins \"{preview}\"). Answer with a JSON object of the form {{\"steps\": [...]}} and nothing else."),
-        ]);
+        return fallbackDocument;
     }
 
     /// <summary>Where a JSON value might start: fenced blocks first, then each brace or bracket.</summary>

@@ -56,4 +56,7 @@ public enum PlanProblemCode
 
     /// <summary>The plan has more steps than allowed.</summary>
     TooManySteps,
+
+    /// <summary>A step is assigned to an agent profile that does not exist.</summary>
+    UnknownAgent,
 }

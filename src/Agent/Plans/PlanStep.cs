@@ -42,6 +42,9 @@ public sealed record PlanStep
         : this with
         {
             Description = string.IsNullOrWhiteSpace(Fallback.Description) ? Description : Fallback.Description,
+
+            // A subgoal's fallback is done directly rather than expanded again.
+            Kind = Kind == StepKind.Subgoal ? StepKind.Action : Kind,
             Tool = Fallback.Tool,
             Arguments = Fallback.Arguments,
             Agent = Fallback.Agent ?? Agent,

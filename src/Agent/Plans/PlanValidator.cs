@@ -27,9 +27,10 @@ public sealed class PlanValidator
     /// <param name="plan">The plan to check.</param>
     /// <param name="plugins">The tools steps may call; normally <c>kernel.Plugins</c>.</param>
     /// <exception cref="PlanValidationException">Lists every problem found.</exception>
-    public void Validate(Plan plan, IReadOnlyKernelPluginCollection plugins)
+    /// <param name="agents">The agent profiles steps may name; null to accept any name.</param>
+    public void Validate(Plan plan, IReadOnlyKernelPluginCollection plugins, IReadOnlyCollection<string>? agents = null)
     {
-        var problems = Check(plan, plugins);
+        var problems = Check(plan, plugins, agents);
         if (problems.Count > 0)
         {
             throw new PlanValidationException(problems);
@@ -39,7 +40,8 @@ public sealed class PlanValidator
     /// <summary>Every problem the plan has; empty when it is valid.</summary>
     /// <param name="plan">The plan to check.</param>
     /// <param name="plugins">The tools steps may call; normally <c>kernel.Plugins</c>.</param>
-    public IReadOnlyList<PlanProblem> Check(Plan plan, IReadOnlyKernelPluginCollection plugins)
+    /// <param name="agents">The agent profiles steps may name; null to accept any name.</param>
+    public IReadOnlyList<PlanProblem> Check(Plan plan, IReadOnlyKernelPluginCollection plugins, IReadOnlyCollection<string>? agents = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(plugins);
@@ -71,6 +73,11 @@ public sealed class PlanValidator
             }
 
             CheckReferences(step, byId, problems);
+            if (agents is not null)
+            {
+                CheckAgent(step, step.Agent, "", agents, problems);
+                CheckAgent(step, step.Fallback?.Agent, "fallback ", agents, problems);
+            }
         }
 
         return problems;
@@ -342,6 +349,21 @@ public sealed class PlanValidator
                     + " Add it to \"arguments\"."));
             }
         }
+    }
+
+    private static void CheckAgent(PlanStep step, string? agent, string prefix, IReadOnlyCollection<string> agents, List<PlanProblem> problems)
+    {
+        if (agent is null || agents.Contains(agent, StringComparer.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        problems.Add(new PlanProblem(
+            PlanProblemCode.UnknownAgent,
+            NullIfEmpty(step.Id),
+            agents.Count == 0
+                ? $"{prefix}is assigned to agent '{agent}', but no agent profiles exist. Leave \"agent\" out."
+                : $"{prefix}is assigned to agent '{agent}', which does not exist. Use one of: {ListNames(agents)}, or leave \"agent\" out."));
     }
 
     private static void CheckReferences(PlanStep step, Dictionary<string, PlanStep> byId, List<PlanProblem> problems)

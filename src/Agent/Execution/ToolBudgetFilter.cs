@@ -1,0 +1,64 @@
+using Microsoft.SemanticKernel;
+using Plansmith.Agent.Planning;
+
+namespace Plansmith.Agent.Execution;
+
+/// <summary>
+/// Enforces a model-performed step's tool-call budget and the run's model-call budget inside
+/// Semantic Kernel's auto-invocation loop, whose own cap is 128 requests. It also counts the
+/// tokens of each intermediate response, which SK does not report in the final result.
+/// </summary>
+internal sealed class ToolBudgetFilter : IAutoFunctionInvocationFilter
+{
+    private readonly int _maxToolCalls;
+    private readonly RunMeter _meter;
+    private int _toolCalls;
+    private int _lastCountedRequest = -1;
+
+    public ToolBudgetFilter(int maxToolCalls, RunMeter meter)
+    {
+        _maxToolCalls = maxToolCalls;
+        _meter = meter;
+    }
+
+    /// <summary>Tool calls made so far.</summary>
+    public int ToolCalls => Volatile.Read(ref _toolCalls);
+
+    /// <summary>Why the loop was stopped, or null when it ended by itself.</summary>
+    public string? StopReason { get; private set; }
+
+    public async Task OnAutoFunctionInvocationAsync(AutoFunctionInvocationContext context, Func<AutoFunctionInvocationContext, Task> next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        if (Interlocked.Exchange(ref _lastCountedRequest, context.RequestSequenceIndex) != context.RequestSequenceIndex)
+        {
+            // The response asking for these tools came from a request already counted; add its tokens once.
+            var (input, output) = TokenUsage.Read(context.ChatMessageContent.Metadata);
+            _meter.AddTokens(input, output);
+        }
+
+        if (Interlocked.Increment(ref _toolCalls) > _maxToolCalls)
+        {
+            StopReason = $"the step made {_maxToolCalls} tool calls, its limit, without finishing (PlansmithOptions.MaxToolCallsPerStep)";
+            context.Terminate = true;
+            return;
+        }
+
+        await next(context).ConfigureAwait(false);
+
+        if (context.FunctionSequenceIndex == context.FunctionCount - 1 && !context.Terminate)
+        {
+            // The tool results go back to the model in a new request: it must fit the run's budget.
+            try
+            {
+                _meter.BeginCall();
+            }
+            catch (BudgetExceededException ex)
+            {
+                StopReason = ex.Message;
+                context.Terminate = true;
+            }
+        }
+    }
+}

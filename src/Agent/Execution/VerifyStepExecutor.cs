@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Plansmith.Agent.Planning;
+using Plansmith.Agent.Plans;
+
+namespace Plansmith.Agent.Execution;
+
+/// <summary>
+/// Runs a verify step without a tool: a model judges the claim against the outputs of the step's
+/// dependencies. A failed verification fails the step, so retries, the fallback and replanning apply.
+/// </summary>
+internal sealed class VerifyStepExecutor : IStepExecutor
+{
+    private readonly RunScope _scope;
+
+    public VerifyStepExecutor(RunScope scope)
+    {
+        _scope = scope;
+    }
+
+    public bool CanExecute(PlanStep planStep) => planStep.Tool is null && planStep.Kind == StepKind.Verify;
+
+    public async Task<StepOutput> ExecuteAsync(StepContext context, CancellationToken cancellationToken = default)
+    {
+        var step = context.Step;
+        var inputs = new Dictionary<string, object?>
+        {
+            ["goal"] = _scope.Goal,
+            ["claim"] = RunScope.Describe(context),
+            ["context"] = _scope.ContextFor(context),
+        };
+        var result = await RunScope.GuardAsync(step.Id, () => _scope.Gateway.InvokeAsync(PromptNames.StepVerify, inputs, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var reply = result.GetValue<string>() ?? string.Empty;
+        using var document = PlanJson.ExtractJson(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("passed", out _));
+        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } root
+            || !root.TryGetProperty("passed", out var passed)
+            || passed.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            throw new StepExecutionException(step.Id, $"The verifier's answer for step '{step.Id}' is not {{\"passed\": bool, \"reason\": \"...\"}}: \"{PromptText.Short(reply, 120)}\".", isTransient: true);
+        }
+
+        var reason = root.TryGetProperty("reason", out var reasonElement) && reasonElement.ValueKind == JsonValueKind.String ? reasonElement.GetString()! : string.Empty;
+        if (passed.ValueKind == JsonValueKind.False)
+        {
+            throw new StepExecutionException(step.Id, $"Verification failed: {reason}", isTransient: true);
+        }
+
+        return new StepOutput(JsonSerializer.Serialize(new VerifyVerdict(true, reason), VerdictJson.Options));
+    }
+
+    private sealed record VerifyVerdict(bool Passed, string Reason);
+
+    private static class VerdictJson
+    {
+        public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    }
+}

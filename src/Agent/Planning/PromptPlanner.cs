@@ -1,0 +1,236 @@
+using System.Text.Json;
+using Microsoft.SemanticKernel;
+using Plansmith.Agent.Execution;
+using Plansmith.Agent.Plans;
+using Plansmith.Agent.Runs;
+
+namespace Plansmith.Agent.Planning;
+
+/// <summary>What the router decided.</summary>
+internal sealed record RouteDecision(bool NeedsPlan, string Answer);
+
+/// <summary>One round of critique.</summary>
+internal sealed record ReflectionOutcome(bool Approved, IReadOnlyList<string> Issues, Plan Plan);
+
+/// <summary>
+/// Planning over the prompts: create (with validation feedback), reflect, revise, decompose and
+/// route. A rejected answer goes back to the model with every problem found, a bounded number of
+/// times; then a <see cref="PlanningFailedException"/> says what was wrong.
+/// </summary>
+internal sealed class PromptPlanner
+{
+    private readonly ModelGateway _gateway;
+    private readonly Kernel _kernel;
+    private readonly PlansmithOptions _options;
+    private readonly RunEvents _events;
+    private readonly string _tools;
+    private readonly string _agents;
+
+    public PromptPlanner(ModelGateway gateway, Kernel kernel, PlansmithOptions options, RunEvents events)
+    {
+        _gateway = gateway;
+        _kernel = kernel;
+        _options = options;
+        _events = events;
+        _tools = PromptText.Tools(kernel.Plugins);
+        _agents = PromptText.Agents(options.Agents);
+    }
+
+    public string ToolsText => _tools;
+
+    public async Task<RouteDecision> RouteAsync(string request, CancellationToken cancellationToken)
+    {
+        var reply = await CallAsync(PromptNames.Route, new() { ["request"] = request, ["tools"] = _tools }, cancellationToken).ConfigureAwait(false);
+        using var document = PlanJson.ExtractJson(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("plan", out _));
+        if (document?.RootElement is { ValueKind: JsonValueKind.Object } root
+            && root.TryGetProperty("plan", out var plan) && plan.ValueKind == JsonValueKind.False
+            && root.TryGetProperty("answer", out var answer) && answer.ValueKind == JsonValueKind.String
+            && !string.IsNullOrWhiteSpace(answer.GetString()))
+        {
+            return new RouteDecision(false, answer.GetString()!);
+        }
+
+        // Anything else, garbage included, means: plan it. Planning is the safe default.
+        return new RouteDecision(true, string.Empty);
+    }
+
+    public Task<Plan> CreateAsync(string goal, string? context, CancellationToken cancellationToken) =>
+        RequestPlanAsync(
+            PromptNames.PlanCreate,
+            feedback => new()
+            {
+                ["goal"] = goal,
+                ["tools"] = _tools,
+                ["agents"] = _agents,
+                ["max_steps"] = _options.MaxSteps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["context"] = context ?? string.Empty,
+                ["feedback"] = feedback,
+            },
+            reply => PlanJson.Parse(reply, goal),
+            plan => Validate(plan, _options.MaxSteps),
+            cancellationToken);
+
+    public async Task<ReflectionOutcome> ReflectAsync(Plan plan, CancellationToken cancellationToken)
+    {
+        var reply = await CallAsync(
+            PromptNames.PlanReflect,
+            new()
+            {
+                ["goal"] = plan.Goal ?? string.Empty,
+                ["plan"] = PlanJson.Serialize(plan),
+                ["tools"] = _tools,
+                ["agents"] = _agents,
+                ["max_steps"] = _options.MaxSteps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+            cancellationToken).ConfigureAwait(false);
+        using var document = PlanJson.ExtractJson(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("approved", out _));
+        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } root || !root.TryGetProperty("approved", out var approvedElement))
+        {
+            // An unreadable critique cannot improve the plan; the plan stands as it is.
+            return new ReflectionOutcome(true, ["The reviewer's answer could not be read; the plan stands as it is."], plan);
+        }
+
+        var issues = root.TryGetProperty("issues", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(i => i.ValueKind == JsonValueKind.String ? i.GetString()! : i.GetRawText()).ToList()
+            : [];
+        if (approvedElement.ValueKind != JsonValueKind.False || !root.TryGetProperty("plan", out var revisedElement))
+        {
+            return new ReflectionOutcome(true, issues, plan);
+        }
+
+        try
+        {
+            var revised = PlanJson.Parse(revisedElement.GetRawText(), plan.Goal);
+            var problems = Validate(revised, _options.MaxSteps);
+            if (problems.Count == 0)
+            {
+                return new ReflectionOutcome(false, issues, revised);
+            }
+
+            await _events.EmitAsync(new PlanRejected(_events.Now, _events.Progress, PromptNames.PlanReflect, 1, problems)).ConfigureAwait(false);
+        }
+        catch (PlanParseException ex)
+        {
+            await _events.EmitAsync(new PlanRejected(_events.Now, _events.Progress, PromptNames.PlanReflect, 1, ex.Problems)).ConfigureAwait(false);
+        }
+
+        // A revision that breaks the contract is worse than the plan it meant to fix.
+        return new ReflectionOutcome(true, [.. issues, "The reviewer's revised plan was not valid; the plan stands as it is."], plan);
+    }
+
+    /// <summary>Plans the remaining work after <paramref name="failedStepId"/> failed; returns the merged plan.</summary>
+    public Task<Plan> ReviseAsync(Plan plan, IReadOnlyList<StepRecord> records, string failedStepId, string error, CancellationToken cancellationToken)
+    {
+        var completed = records.Where(r => r.Status == StepStatus.Completed).Select(r => r.StepId).ToHashSet(StringComparer.Ordinal);
+        var outputs = records.Where(r => r.Output is not null).ToDictionary(r => r.StepId, r => r.Output!, StringComparer.Ordinal);
+        var completedSteps = plan.Steps.Where(s => completed.Contains(s.Id)).ToList();
+        var failedStep = plan.FindStep(failedStepId);
+        return RequestPlanAsync(
+            PromptNames.PlanRevise,
+            feedback => new()
+            {
+                ["goal"] = plan.Goal ?? string.Empty,
+                ["plan"] = PlanJson.Serialize(plan),
+                ["completed"] = PromptText.Outputs(plan, completedSteps.Select(s => s.Id), outputs, _options.MaxOutputCharsInPrompt),
+                ["failed_step"] = failedStep is null ? failedStepId : PlanJson.Serialize(new Plan([failedStep]), indented: false),
+                ["error"] = error,
+                ["tools"] = _tools,
+                ["agents"] = _agents,
+                ["max_steps"] = _options.MaxSteps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["feedback"] = feedback,
+            },
+            reply =>
+            {
+                var remaining = PlanJson.Parse(reply, plan.Goal);
+                var reused = remaining.Steps.Where(s => completed.Contains(s.Id)).Select(s => s.Id).ToList();
+                if (reused.Count > 0)
+                {
+                    throw new PlanParseException([.. reused.Select(id => new PlanProblem(
+                        PlanProblemCode.DuplicateId,
+                        id,
+                        $"'{id}' is a completed step; give only the remaining steps, with new ids, and depend on '{id}' instead of repeating it."))]);
+                }
+
+                return new Plan([.. completedSteps, .. remaining.Steps], plan.Goal);
+            },
+            merged => Validate(merged, _options.MaxSteps),
+            cancellationToken);
+    }
+
+    /// <summary>A child plan for a subgoal step, or null when the model calls it atomic.</summary>
+    public async Task<Plan?> DecomposeAsync(string goal, PlanStep subgoal, string context, CancellationToken cancellationToken)
+    {
+        var atomic = false;
+        var plan = await RequestPlanAsync(
+            PromptNames.PlanDecompose,
+            feedback => new()
+            {
+                ["goal"] = goal,
+                ["subgoal"] = subgoal.Description,
+                ["context"] = context,
+                ["tools"] = _tools,
+                ["agents"] = _agents,
+                ["max_steps"] = _options.MaxChildSteps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["feedback"] = feedback,
+            },
+            reply =>
+            {
+                using var document = PlanJson.ExtractJson(reply, e => e.ValueKind == JsonValueKind.Object && (e.TryGetProperty("atomic", out _) || e.TryGetProperty("steps", out _)));
+                if (document?.RootElement is { ValueKind: JsonValueKind.Object } root
+                    && root.TryGetProperty("atomic", out var flag) && flag.ValueKind == JsonValueKind.True)
+                {
+                    atomic = true;
+                    return new Plan([new PlanStep { Id = "atomic" }]);
+                }
+
+                return PlanJson.Parse(reply, subgoal.Description);
+            },
+            child => atomic ? [] : Validate(child, _options.MaxChildSteps),
+            cancellationToken).ConfigureAwait(false);
+        return atomic ? null : plan;
+    }
+
+    private async Task<Plan> RequestPlanAsync(
+        string prompt,
+        Func<string, Dictionary<string, object?>> inputs,
+        Func<string, Plan> parse,
+        Func<Plan, IReadOnlyList<PlanProblem>> validate,
+        CancellationToken cancellationToken)
+    {
+        var feedback = string.Empty;
+        IReadOnlyList<PlanProblem> problems = [];
+        for (var attempt = 1; attempt <= _options.MaxPlanAttempts; attempt++)
+        {
+            var reply = await CallAsync(prompt, inputs(feedback), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var plan = parse(reply);
+                problems = validate(plan);
+                if (problems.Count == 0)
+                {
+                    return plan;
+                }
+            }
+            catch (PlanParseException ex)
+            {
+                problems = ex.Problems;
+            }
+
+            await _events.EmitAsync(new PlanRejected(_events.Now, _events.Progress, prompt, attempt, problems)).ConfigureAwait(false);
+            feedback = "Your previous answer was rejected. Fix every problem below and answer again with the whole JSON object:\n"
+                       + string.Join('\n', problems.Select(p => "- " + p))
+                       + "\n\nYour previous answer was:\n" + PromptText.Short(reply, 4_000);
+        }
+
+        throw new PlanningFailedException(prompt, _options.MaxPlanAttempts, problems);
+    }
+
+    private IReadOnlyList<PlanProblem> Validate(Plan plan, int maxSteps) =>
+        new PlanValidator(new PlanValidationOptions { MaxSteps = maxSteps }).Check(plan, _kernel.Plugins, [.. _options.Agents.Keys]);
+
+    private async Task<string> CallAsync(string prompt, Dictionary<string, object?> inputs, CancellationToken cancellationToken)
+    {
+        var result = await _gateway.InvokeAsync(prompt, inputs, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return result.GetValue<string>() ?? string.Empty;
+    }
+}
