@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Execution;
 using Plansmith.Agent.Hosting;
+using Plansmith.Agent.Planning;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Tests.TestSupport;
 
@@ -15,7 +16,7 @@ public sealed class PlansmithServiceCollectionExtensionsTests
     {
         var services = new ServiceCollection();
         services.AddSingleton(TestKernels.WithTestPlugins());
-        services.AddPlansmith(o => o.MaxParallelism = 2, v => v.MaxSteps = 10);
+        services.AddPlansmith(o => { o.Execution.MaxParallelism = 2; o.MaxSteps = 10; });
         using var provider = services.BuildServiceProvider();
 
         var plan = PlanJson.Parse("""{"steps": [{"id": "s1", "description": "add", "tool": "math.add", "arguments": {"a": 1, "b": 2}}]}""");
@@ -23,7 +24,7 @@ public sealed class PlansmithServiceCollectionExtensionsTests
         var result = await provider.GetRequiredService<PlanExecutor>().ExecuteAsync(plan);
 
         Assert.Equal("3", result["s1"].Output);
-        Assert.Equal(2, provider.GetRequiredService<IOptions<PlanExecutorOptions>>().Value.MaxParallelism);
+        Assert.Equal(2, provider.GetRequiredService<IOptions<PlansmithOptions>>().Value.Execution.MaxParallelism);
     }
 
     [Fact]
@@ -31,7 +32,7 @@ public sealed class PlansmithServiceCollectionExtensionsTests
     {
         var services = new ServiceCollection();
         services.AddSingleton(new Kernel());
-        services.AddPlansmith(o => o.MaxParallelism = 0);
+        services.AddPlansmith(o => o.Execution.MaxParallelism = 0);
         using var provider = services.BuildServiceProvider();
 
         var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<PlanExecutor>());

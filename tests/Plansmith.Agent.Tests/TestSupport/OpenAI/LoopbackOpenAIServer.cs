@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Plansmith.Agent.Tests.TestSupport.OpenAI;
+
+/// <summary>
+/// An OpenAI-compatible HTTP server on 127.0.0.1 and a free port, serving a <see cref="ScriptedModel"/>
+/// at <c>/v1/chat/completions</c>. Real sockets, real HTTP: what a provider sees.
+/// </summary>
+public sealed class LoopbackOpenAIServer : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly ScriptedModel _model;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public LoopbackOpenAIServer(ScriptedModel model)
+    {
+        _model = model;
+        var port = FreePort();
+        BaseAddress = new Uri($"http://127.0.0.1:{port}/v1/");
+        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        _listener.Start();
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public Uri BaseAddress { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        _listener.Close();
+        try
+        {
+            await _loop;
+        }
+        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => ServeAsync(context));
+        }
+    }
+
+    private async Task ServeAsync(HttpListenerContext context)
+    {
+        using var reader = new StreamReader(context.Request.InputStream);
+        var body = await reader.ReadToEndAsync();
+        int status;
+        string contentType;
+        byte[] bytes;
+        if (context.Request.Url!.AbsolutePath.TrimEnd('/') != "/v1/chat/completions")
+        {
+            (status, contentType, bytes) = (404, "application/json", """{"error":{"message":"not found"}}"""u8.ToArray());
+        }
+        else
+        {
+            (status, contentType, bytes) = await _model.AnswerAsync(new ModelRequest(body, context.Request.Url.AbsolutePath, context.Request.Headers["Authorization"]));
+        }
+
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength64 = bytes.Length;
+        await context.Response.OutputStream.WriteAsync(bytes);
+        context.Response.Close();
+    }
+}

@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Plansmith.Agent.Tests.TestSupport.OpenAI;
+
+/// <summary>One chat completion request as the server received it.</summary>
+public sealed class ModelRequest
+{
+    public ModelRequest(string body, string path, string? authorization)
+    {
+        Body = body;
+        Path = path;
+        Authorization = authorization;
+        Json = JsonNode.Parse(body)!.AsObject();
+        Messages = [.. Json["messages"]!.AsArray().Select(m => new ModelMessage(
+            m!["role"]!.GetValue<string>(),
+            m["content"] switch
+            {
+                null => string.Empty,
+                JsonValue v => v.GetValue<string>(),
+                JsonArray parts => string.Concat(parts.Select(p => p?["text"]?.GetValue<string>() ?? string.Empty)),
+                _ => string.Empty,
+            },
+            m["tool_call_id"]?.GetValue<string>()))];
+        Tools = Json["tools"] is JsonArray tools ? [.. tools.Select(t => t!["function"]!["name"]!.GetValue<string>())] : [];
+        Prompt = Identify(Messages.FirstOrDefault(m => m.Role == "system")?.Content ?? string.Empty);
+    }
+
+    public string Body { get; }
+
+    public string Path { get; }
+
+    public string? Authorization { get; }
+
+    public JsonObject Json { get; }
+
+    public IReadOnlyList<ModelMessage> Messages { get; }
+
+    /// <summary>Tool names offered on the wire (<c>plugin-function</c>).</summary>
+    public IReadOnlyList<string> Tools { get; }
+
+    /// <summary>Which Plansmith prompt sent this request, from its system message.</summary>
+    public string Prompt { get; }
+
+    public bool Stream => Json["stream"]?.GetValue<bool>() == true;
+
+    public string? ResponseFormat => Json["response_format"]?["type"]?.GetValue<string>();
+
+    public string User => Messages.LastOrDefault(m => m.Role == "user")?.Content ?? string.Empty;
+
+    public string System => Messages.FirstOrDefault(m => m.Role == "system")?.Content ?? string.Empty;
+
+    /// <summary>Tool results sent back to the model in this request.</summary>
+    public IReadOnlyList<ModelMessage> ToolResults => [.. Messages.Where(m => m.Role == "tool")];
+
+    private static string Identify(string system) => system switch
+    {
+        _ when system.Contains("is a subgoal", StringComparison.Ordinal) => "plan_decompose",
+        _ when system.StartsWith("You are the planner", StringComparison.Ordinal) => "plan_create",
+        _ when system.StartsWith("You are the plan reviewer", StringComparison.Ordinal) => "plan_reflect",
+        _ when system.StartsWith("You are the replanner", StringComparison.Ordinal) => "plan_revise",
+        _ when system.StartsWith("You are an agent", StringComparison.Ordinal) => "step_execute",
+        _ when system.StartsWith("You are the verifier", StringComparison.Ordinal) => "step_verify",
+        _ when system.StartsWith("You are the writer", StringComparison.Ordinal) => "synthesize",
+        _ when system.StartsWith("You are the router", StringComparison.Ordinal) => "route",
+        _ => "unknown",
+    };
+}
+
+public sealed record ModelMessage(string Role, string Content, string? ToolCallId);
+
+/// <summary>A tool call the scripted model makes; <paramref name="Name"/> as on the wire (<c>plugin-function</c>).</summary>
+public sealed record ToolCallReply(string Name, string Arguments);
+
+/// <summary>What the scripted model answers.</summary>
+public sealed record ModelReply(string? Text = null, IReadOnlyList<ToolCallReply>? ToolCalls = null, int InputTokens = 100, int OutputTokens = 20, int? Status = null)
+{
+    public static ModelReply Json(object value, int inputTokens = 100, int outputTokens = 20) =>
+        new(JsonSerializer.Serialize(value), InputTokens: inputTokens, OutputTokens: outputTokens);
+
+    public static ModelReply Call(string name, object arguments) =>
+        new(ToolCalls: [new ToolCallReply(name, JsonSerializer.Serialize(arguments))]);
+}
+
+/// <summary>
+/// A chat model driven by a script: a function from the request to the reply. It records every
+/// request. Replies go out in OpenAI's wire format, so SK's real OpenAI connector talks to it.
+/// </summary>
+public sealed class ScriptedModel
+{
+    private readonly Func<ModelRequest, Task<ModelReply>> _script;
+    private readonly ConcurrentQueue<ModelRequest> _requests = new();
+
+    public ScriptedModel(Func<ModelRequest, ModelReply> script)
+    {
+        _script = request => Task.FromResult(script(request));
+    }
+
+    public ScriptedModel(Func<ModelRequest, Task<ModelReply>> script)
+    {
+        _script = script;
+    }
+
+    public IReadOnlyList<ModelRequest> Requests => [.. _requests];
+
+    public IReadOnlyList<ModelRequest> RequestsFor(string prompt) => [.. _requests.Where(r => r.Prompt == prompt)];
+
+    /// <summary>Answers one request: the status code, the content type and the body.</summary>
+    public async Task<(int Status, string ContentType, byte[] Body)> AnswerAsync(ModelRequest request)
+    {
+        _requests.Enqueue(request);
+        var reply = await _script(request);
+        if (reply.Status is { } status)
+        {
+            return (status, "application/json", JsonSerializer.SerializeToUtf8Bytes(new { error = new { message = reply.Text ?? "scripted error", type = "server_error" } }));
+        }
+
+        return request.Stream
+            ? (200, "text/event-stream", StreamBody(reply))
+            : (200, "application/json", JsonSerializer.SerializeToUtf8Bytes(Completion(reply)));
+    }
+
+    private static object Usage(ModelReply reply) =>
+        new { prompt_tokens = reply.InputTokens, completion_tokens = reply.OutputTokens, total_tokens = reply.InputTokens + reply.OutputTokens };
+
+    private static object? ToolCalls(ModelReply reply) =>
+        reply.ToolCalls?.Select((c, i) => new { id = $"call_{i}_{Guid.NewGuid():N}", type = "function", function = new { name = c.Name, arguments = c.Arguments } }).ToArray();
+
+    private static object Completion(ModelReply reply) => new
+    {
+        id = "chatcmpl-scripted",
+        @object = "chat.completion",
+        created = 1_700_000_000,
+        model = "scripted-model",
+        choices = new[]
+        {
+            new
+            {
+                index = 0,
+                message = new { role = "assistant", content = reply.Text, tool_calls = ToolCalls(reply) },
+                finish_reason = reply.ToolCalls is { Count: > 0 } ? "tool_calls" : "stop",
+            },
+        },
+        usage = Usage(reply),
+    };
+
+    private static byte[] StreamBody(ModelReply reply)
+    {
+        var text = reply.Text ?? string.Empty;
+        var chunks = new List<object>();
+        // Several pieces, as a real model streams.
+        for (var i = 0; i < text.Length; i += 16)
+        {
+            chunks.Add(Chunk(new { role = i == 0 ? "assistant" : null, content = text.Substring(i, Math.Min(16, text.Length - i)) }, null));
+        }
+
+        chunks.Add(Chunk(new { role = (string?)null, content = (string?)null }, "stop"));
+        var body = new System.Text.StringBuilder();
+        foreach (var chunk in chunks)
+        {
+            body.Append("data: ").Append(JsonSerializer.Serialize(chunk)).Append("\n\n");
+        }
+
+        body.Append("data: ").Append(JsonSerializer.Serialize(new { id = "chatcmpl-scripted", @object = "chat.completion.chunk", created = 1_700_000_000, model = "scripted-model", choices = Array.Empty<object>(), usage = Usage(reply) })).Append("\n\n");
+        body.Append("data: [DONE]\n\n");
+        return System.Text.Encoding.UTF8.GetBytes(body.ToString());
+    }
+
+    private static object Chunk(object delta, string? finish) => new
+    {
+        id = "chatcmpl-scripted",
+        @object = "chat.completion.chunk",
+        created = 1_700_000_000,
+        model = "scripted-model",
+        choices = new[] { new { index = 0, delta, finish_reason = finish } },
+    };
+}

@@ -1,0 +1,25 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace Plansmith.Agent.Tests.TestSupport.OpenAI;
+
+/// <summary>Serves a <see cref="ScriptedModel"/> in process, as an HttpClient handler.</summary>
+public sealed class ScriptedOpenAIHandler : HttpMessageHandler
+{
+    private readonly ScriptedModel _model;
+
+    public ScriptedOpenAIHandler(ScriptedModel model)
+    {
+        _model = model;
+    }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var body = request.Content is null ? "{}" : await request.Content.ReadAsStringAsync(cancellationToken);
+        var (status, contentType, bytes) = await _model.AnswerAsync(new ModelRequest(body, request.RequestUri!.AbsolutePath, request.Headers.Authorization?.ToString()));
+        // A StreamContent over a MemoryStream: the OpenAI SDK disposes the body in ways a StringContent does not survive.
+        var content = new StreamContent(new MemoryStream(bytes));
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        return new HttpResponseMessage((HttpStatusCode)status) { Content = content, RequestMessage = request };
+    }
+}
