@@ -233,6 +233,11 @@ public sealed partial class PlanningAgent : IDisposable
             {
                 return await FinishAsync(AgentRunStatus.Cancelled, string.Empty, "The run was cancelled.").ConfigureAwait(false);
             }
+            catch (Exception ex) when (ex is HttpOperationException or KernelException)
+            {
+                // A planning call failed at the provider; what ran so far is kept in the result.
+                return await FinishAsync(AgentRunStatus.Failed, string.Empty, $"A model call failed while planning: {ex.Message}").ConfigureAwait(false);
+            }
 
             if (status == AgentRunStatus.Cancelled)
             {
@@ -369,8 +374,10 @@ public sealed partial class PlanningAgent : IDisposable
                     await EmitAsync(new AnswerDelta(Now, _runEvents.Progress, piece)).ConfigureAwait(false);
                 }
             }
-            catch (Exception ex) when (ex is HttpOperationException or KernelException or HttpRequestException or InvalidOperationException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // Any provider fault (connector exceptions differ by path and provider): the run's
+                // results stand, and the missing answer is reported, not thrown.
                 Log.AnswerFailed(_agent._logger, ex.Message);
                 return (answer.ToString(), $"The answer could not be written: {ex.Message}");
             }
