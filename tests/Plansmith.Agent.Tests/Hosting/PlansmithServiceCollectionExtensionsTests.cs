@@ -5,7 +5,10 @@ using Plansmith.Agent.Execution;
 using Plansmith.Agent.Hosting;
 using Plansmith.Agent.Planning;
 using Plansmith.Agent.Plans;
+using Microsoft.SemanticKernel.ChatCompletion;
+using Plansmith.Agent.Runs;
 using Plansmith.Agent.Tests.TestSupport;
+using Plansmith.Agent.Tests.TestSupport.OpenAI;
 
 namespace Plansmith.Agent.Tests.Hosting;
 
@@ -38,5 +41,25 @@ public sealed class PlansmithServiceCollectionExtensionsTests
         var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<PlanExecutor>());
 
         Assert.Contains("MaxParallelism", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddPlansmith_NextToAddKernel_ResolvesAnAgentUsingTheHostsChatService()
+    {
+        var model = new ScriptedModel(r => r.Prompt == "plan_create"
+            ? ModelReply.Json(new { steps = new object[] { new { id = "s1", description = "Add", tool = "math.add", arguments = new { a = 2, b = 2 } } } })
+            : new ModelReply("Four."));
+        var services = new ServiceCollection();
+        services.AddKernel()
+            .AddOpenAIChatCompletion("scripted-model", new Uri("http://scripted.invalid/v1/"), TestAgents.ApiKey, httpClient: new HttpClient(new ScriptedOpenAIHandler(model)))
+            .Plugins.AddFromType<MathPlugin>("math");
+        services.AddPlansmith(o => { o.UseRouter = false; o.MaxReflectionRounds = 0; });
+        using var provider = services.BuildServiceProvider();
+
+        var result = await provider.GetRequiredService<PlanningAgent>().RunAsync("What is 2 + 2?");
+
+        Assert.Equal(AgentRunStatus.Completed, result.Status);
+        Assert.Equal("Four.", result.Answer);
+        Assert.Single(provider.GetServices<IChatCompletionService>());
     }
 }
