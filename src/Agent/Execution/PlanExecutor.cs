@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -77,42 +76,13 @@ public sealed class PlanExecutor
     /// Runs the plan and streams its events as they happen. The last event is always
     /// <see cref="PlanCompleted"/>. Leaving the loop early cancels the run.
     /// </summary>
-    public async IAsyncEnumerable<ExecutionEvent> ExecuteStreamingAsync(
+    public IAsyncEnumerable<ExecutionEvent> ExecuteStreamingAsync(
         Plan plan,
         IReadOnlyDictionary<string, string>? priorOutputs = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var channel = Channel.CreateUnbounded<ExecutionEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var running = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    await ExecuteAsync(plan, priorOutputs, (e, _) => channel.Writer.WriteAsync(e, CancellationToken.None), stop.Token).ConfigureAwait(false);
-                    channel.Writer.TryComplete();
-                }
-                catch (Exception ex)
-                {
-                    channel.Writer.TryComplete(ex);
-                }
-            },
-            CancellationToken.None);
-
-        try
-        {
-            // Read without the token: a cancelled run still ends with its PlanCompleted event.
-            await foreach (var item in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                yield return item;
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-            await running.ConfigureAwait(false);
-        }
+        return EventStream.ReadAsync((emit, token) => ExecuteAsync(plan, priorOutputs, (e, _) => emit(e), token), cancellationToken);
     }
 
     private IStepExecutor? FindExecutor(PlanStep step)

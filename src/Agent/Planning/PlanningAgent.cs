@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using System.Text;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.SemanticKernel;
@@ -72,41 +70,12 @@ public sealed partial class PlanningAgent : IDisposable
     /// Runs a goal and streams every event as it happens: planning events, the executor's step
     /// events, answer pieces, and last <see cref="RunCompleted"/>. Leaving the loop early cancels the run.
     /// </summary>
-    public async IAsyncEnumerable<ExecutionEvent> RunStreamingAsync(
+    public IAsyncEnumerable<ExecutionEvent> RunStreamingAsync(
         string goal,
         PlansmithOptions? options = null,
         string? context = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var channel = Channel.CreateUnbounded<ExecutionEvent>(new UnboundedChannelOptions { SingleReader = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var running = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    await RunCoreAsync(goal, context, options, e => channel.Writer.WriteAsync(e, CancellationToken.None), stop.Token).ConfigureAwait(false);
-                    channel.Writer.TryComplete();
-                }
-                catch (Exception ex)
-                {
-                    channel.Writer.TryComplete(ex);
-                }
-            },
-            CancellationToken.None);
-        try
-        {
-            await foreach (var item in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                yield return item;
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-            await running.ConfigureAwait(false);
-        }
-    }
+        CancellationToken cancellationToken = default) =>
+        EventStream.ReadAsync((emit, token) => RunCoreAsync(goal, context, options, emit, token), cancellationToken);
 
     /// <inheritdoc />
     public void Dispose()
