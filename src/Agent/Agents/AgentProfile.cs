@@ -16,6 +16,16 @@ public sealed class AgentProfile
     /// <summary>The kernel's chat service to use, by service id; null for the default service.</summary>
     public string? ServiceId { get; set; }
 
-    /// <summary>Execution settings for the agent's model calls, e.g. <c>temperature</c>, <c>max_tokens</c>.</summary>
-    public IDictionary<string, object> ExecutionSettings { get; set; } = new Dictionary<string, object>();
+    /// <summary>
+    /// Execution settings for the agent's model calls, e.g. <c>temperature</c>, <c>max_tokens</c>, as
+    /// strings so that they bind from configuration; numbers and booleans are sent as such.
+    /// </summary>
+    public IDictionary<string, string> ExecutionSettings { get; set; } = new Dictionary<string, string>();
+
+    /// <summary>A setting's value as it goes on the wire: a number or a boolean when it reads as one.</summary>
+    internal static object Typed(string value) =>
+        bool.TryParse(value, out var flag) ? flag
+        : long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var whole) ? whole
+        : double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number) ? number
+        : value;
 }

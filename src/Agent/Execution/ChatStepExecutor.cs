@@ -51,7 +51,7 @@ internal sealed class ChatStepExecutor : IStepExecutor
                     settings.ServiceId = profile.ServiceId ?? settings.ServiceId;
                     foreach (var (key, value) in profile.ExecutionSettings)
                     {
-                        settings.ExtensionData![key] = value;
+                        settings.ExtensionData![key] = AgentProfile.Typed(value);
                     }
                 }
             },
