@@ -27,6 +27,12 @@ public static class PromptNames
     /// <summary>Decides whether a request needs a plan.</summary>
     public const string Route = "route";
 
+    /// <summary>Writes a program that answers a question about data (the analyze plugin).</summary>
+    public const string AnalyzeCode = "analyze_code";
+
+    /// <summary>Compares items on criteria (the synthesize plugin).</summary>
+    public const string Compare = "compare";
+
     /// <summary>Every required function with the inputs its template must declare and use.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> RequiredInputs { get; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
     {
@@ -38,5 +44,7 @@ public static class PromptNames
         [StepVerify] = ["goal", "claim", "context"],
         [Synthesize] = ["goal", "results", "notes"],
         [Route] = ["request", "tools"],
+        [AnalyzeCode] = ["language", "question", "data", "feedback"],
+        [Compare] = ["items", "criteria", "format"],
     };
 }

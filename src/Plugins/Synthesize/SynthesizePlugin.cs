@@ -1,0 +1,55 @@
+using System.ComponentModel;
+using Microsoft.SemanticKernel;
+using Plansmith.Agent.Planning;
+
+namespace Plansmith.Plugins.Synthesize;
+
+/// <summary>Writing for the research agent: answers from findings, and comparisons, in Markdown, through the prompts.</summary>
+public sealed class SynthesizePlugin
+{
+    /// <summary>The name the plugin is registered under.</summary>
+    public const string DefaultName = "synthesize";
+
+    private readonly PromptLibrary _prompts;
+
+    /// <summary>Creates the plugin over the prompt library.</summary>
+    public SynthesizePlugin(PromptLibrary prompts)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        _prompts = prompts;
+    }
+
+    /// <summary>Writes an answer to a goal from findings.</summary>
+    [KernelFunction("synthesize"), Description("Writes a Markdown answer to a goal from the findings gathered so far, saying where they fall short.")]
+    public async Task<string> SynthesizeAsync(
+        Kernel kernel,
+        [Description("The question or goal to answer.")] string goal,
+        [Description("The findings: search results, analyses, notes.")] string findings,
+        CancellationToken cancellationToken = default)
+    {
+        var result = await _prompts.Get(PromptNames.Synthesize).InvokeAsync(
+            kernel,
+            new KernelArguments { ["goal"] = goal, ["results"] = findings, ["notes"] = string.Empty },
+            cancellationToken).ConfigureAwait(false);
+        return result.GetValue<string>() ?? string.Empty;
+    }
+
+    /// <summary>Compares items on criteria.</summary>
+    [KernelFunction("compare"), Description("Compares items on the given criteria in Markdown, as a table by default, with a short summary.")]
+    public async Task<string> CompareAsync(
+        Kernel kernel,
+        [Description("The items to compare, with what is known of each.")] string items,
+        [Description("What to compare them on, e.g. 'routing, performance, learning curve'.")] string criteria,
+        [Description("Whether to lay the comparison out as a table (one row per item, one column per criterion).")] bool table = true,
+        CancellationToken cancellationToken = default)
+    {
+        var format = table
+            ? "Lay the comparison out as a Markdown table with one row per item and one column per criterion."
+            : "Write the comparison as a short section per criterion.";
+        var result = await _prompts.Get(PromptNames.Compare).InvokeAsync(
+            kernel,
+            new KernelArguments { ["items"] = items, ["criteria"] = criteria, ["format"] = format },
+            cancellationToken).ConfigureAwait(false);
+        return result.GetValue<string>() ?? string.Empty;
+    }
+}
