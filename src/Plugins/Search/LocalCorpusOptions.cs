@@ -25,6 +25,6 @@ public sealed class LocalCorpusOptions
     /// <summary>The size a passage aims for, in characters. Default 700.</summary>
     public int PassageChars { get; set; } = 700;
 
-    /// <summary>The most results one search returns. Default 20.</summary>
-    public int MaxResults { get; set; } = 20;
+    /// <summary>The most results one search returns. Default 100.</summary>
+    public int MaxResults { get; set; } = 100;
 }

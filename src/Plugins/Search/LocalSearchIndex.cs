@@ -5,7 +5,6 @@ using Lucene.Net.Analysis;
 using Lucene.Net.Analysis.En;
 using Lucene.Net.Documents;
 using Lucene.Net.Index;
-using Lucene.Net.QueryParsers.Classic;
 using Lucene.Net.Search;
 using Lucene.Net.Search.Similarities;
 using Lucene.Net.Store;
@@ -91,14 +90,23 @@ public sealed class LocalSearchIndex : ILocalSearchIndex, IDisposable
                 return [];
             }
 
-            var parser = new MultiFieldQueryParser(Version, ["title", "text"], _analyzer, new Dictionary<string, float> { ["title"] = 1.5f, ["text"] = 1f })
+            // The query is words, not Lucene syntax: analyse it and look for any of its terms,
+            // so that nothing a model writes (AND, quotes, brackets) can break the search.
+            var terms = QueryTerms(query);
+            if (terms.Count == 0)
             {
-                DefaultOperator = Operator.OR,
-            };
-            var parsed = parser.Parse(QueryParserBase.Escape(query));
+                return [];
+            }
+
+            var parsed = new BooleanQuery();
+            foreach (var term in terms.Distinct(StringComparer.Ordinal).Take(200))
+            {
+                parsed.Add(new TermQuery(new Term("text", term)), Occur.SHOULD);
+                parsed.Add(new TermQuery(new Term("title", term)) { Boost = 1.5f }, Occur.SHOULD);
+            }
+
             var searcher = new IndexSearcher(_reader) { Similarity = new BM25Similarity() };
             var found = searcher.Search(parsed, Math.Clamp(top, 1, Math.Max(1, _options.MaxResults)));
-            var terms = QueryTerms(query);
             return [.. found.ScoreDocs.Select(hit =>
             {
                 var doc = searcher.Doc(hit.Doc);

@@ -9,6 +9,7 @@ using Microsoft.SemanticKernel.ChatCompletion;
 using Plansmith.Agent.Runs;
 using Plansmith.Agent.Tests.TestSupport;
 using Plansmith.Agent.Tests.TestSupport.OpenAI;
+using Plansmith.Testing;
 
 namespace Plansmith.Agent.Tests.Hosting;
 

@@ -2,6 +2,7 @@ using Plansmith.Agent.Planning;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
 using Plansmith.Agent.Tests.TestSupport.OpenAI;
+using Plansmith.Testing;
 
 namespace Plansmith.Agent.Tests.Planning;
 

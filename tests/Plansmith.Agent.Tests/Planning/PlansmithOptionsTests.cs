@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs;
 using Plansmith.Agent.Tests.TestSupport.OpenAI;
+using Plansmith.Testing;
 
 namespace Plansmith.Agent.Tests.Planning;
 

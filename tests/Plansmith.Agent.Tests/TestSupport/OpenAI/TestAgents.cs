@@ -1,5 +1,6 @@
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Planning;
+using Plansmith.Testing;
 
 namespace Plansmith.Agent.Tests.TestSupport.OpenAI;
 

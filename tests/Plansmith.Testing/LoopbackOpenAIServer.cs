@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Plansmith.Agent.Tests.TestSupport.OpenAI;
+namespace Plansmith.Testing;
 
 /// <summary>
 /// An OpenAI-compatible HTTP server on 127.0.0.1 and a free port, serving a <see cref="ScriptedModel"/>

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 
-namespace Plansmith.Agent.Tests.TestSupport.OpenAI;
+namespace Plansmith.Testing;
 
 /// <summary>Serves a <see cref="ScriptedModel"/> in process, as an HttpClient handler.</summary>
 public sealed class ScriptedOpenAIHandler : HttpMessageHandler

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Plansmith.Agent.Tests.TestSupport.OpenAI;
+namespace Plansmith.Testing;
 
 /// <summary>One chat completion request as the server received it.</summary>
 public sealed class ModelRequest
