@@ -74,7 +74,7 @@ public sealed class ToolStepExecutor : IStepExecutor
     /// </summary>
     internal static bool IsTransient(Exception exception) => exception switch
     {
-        ArgumentException or FormatException or NotSupportedException or NotImplementedException => false,
+        ArgumentException or FormatException or NotSupportedException => false,
         FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or KeyNotFoundException => false,
         KernelException => false,
         _ => true,
