@@ -1,0 +1,209 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.AI;
+
+namespace Plansmith.Agent.Offline;
+
+/// <summary>
+/// Plansmith's built-in offline model: deterministic rules, not a language model. It recognises
+/// Plansmith's built-in prompts by their first line and answers each in its output contract —
+/// plans that break the goal into search, analysis and verification steps over the items the goal
+/// names, approvals, tool calls chosen by matching the step's words to tool descriptions, and
+/// answers put together from the step results. It lets the whole pipeline run with no key: first
+/// contact, demos and end-to-end tests. Any other prompt gets a short generic reply.
+/// </summary>
+public sealed partial class OfflineChatClient : IChatClient
+{
+    /// <summary>The model id it reports.</summary>
+    public const string ModelId = "plansmith-offline";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <inheritdoc />
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var list = messages.ToList();
+        var reply = Respond(list, options);
+        var usage = new UsageDetails
+        {
+            InputTokenCount = list.Sum(m => m.Text.Length) / 4,
+            OutputTokenCount = (reply.Text?.Length ?? 64) / 4,
+        };
+        usage.TotalTokenCount = usage.InputTokenCount + usage.OutputTokenCount;
+        var message = reply.Call is { } call
+            ? new ChatMessage(ChatRole.Assistant, [call])
+            : new ChatMessage(ChatRole.Assistant, reply.Text);
+        return Task.FromResult(new ChatResponse(message) { ModelId = ModelId, Usage = usage, FinishReason = reply.Call is null ? ChatFinishReason.Stop : ChatFinishReason.ToolCalls });
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        foreach (var update in response.ToChatResponseUpdates())
+        {
+            yield return update;
+        }
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceType == typeof(ChatClientMetadata)
+            ? new ChatClientMetadata("plansmith-offline", null, ModelId)
+            : serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+    }
+
+    private static Reply Respond(List<ChatMessage> messages, ChatOptions? options)
+    {
+        var system = messages.FirstOrDefault(m => m.Role == ChatRole.System)?.Text ?? string.Empty;
+        var user = messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? string.Empty;
+        return system switch
+        {
+            _ when system.StartsWith("You are the router", StringComparison.Ordinal) => Route(user),
+            _ when system.Contains("is a subgoal", StringComparison.Ordinal) => Text(JsonSerializer.Serialize(new { atomic = true })),
+            _ when system.StartsWith("You are the planner", StringComparison.Ordinal) => Text(OfflinePlanner.Create(Field(user, "Goal"), Section(system, "Tools:", "Agents:"), user.Contains("was rejected", StringComparison.Ordinal))),
+            _ when system.StartsWith("You are the plan reviewer", StringComparison.Ordinal) => Text(JsonSerializer.Serialize(new { approved = true, issues = Array.Empty<string>() })),
+            _ when system.StartsWith("You are the replanner", StringComparison.Ordinal) => Text(OfflinePlanner.Revise(user)),
+            _ when system.StartsWith("You are an agent", StringComparison.Ordinal) => Execute(messages, user, options),
+            _ when system.StartsWith("You are the verifier", StringComparison.Ordinal) => Verify(user),
+            _ when system.StartsWith("You are the writer", StringComparison.Ordinal) && system.Contains("Compare the items", StringComparison.Ordinal) => Text(OfflineWriter.Compare(user)),
+            _ when system.StartsWith("You are the writer", StringComparison.Ordinal) => Text(OfflineWriter.Answer(Field(user, "Goal"), After(user, "Results of the plan's steps:"))),
+            _ when system.StartsWith("You are the analyst", StringComparison.Ordinal) => Text(OfflineWriter.AnalysisProgram(system.Contains("python program", StringComparison.Ordinal) ? "python" : "javascript")),
+            _ => Text("The offline model only answers Plansmith's own prompts; configure a real model (--endpoint, OPENAI_API_KEY) for anything else."),
+        };
+    }
+
+    private static Reply Route(string request)
+    {
+        var words = Words(request);
+        var greeting = words.Count <= 4 && words.Any(w => w is "hi" or "hello" or "hey" or "thanks" or "thank" or "bye");
+        return Text(greeting
+            ? JsonSerializer.Serialize(new { plan = false, answer = "Hello! I'm Plansmith running on its built-in offline model, which follows rules rather than understanding language. Give me a goal — for example \"Compare Flask and FastAPI routing\" — and I'll plan it, run the steps and write what the results say." })
+            : JsonSerializer.Serialize(new { plan = true, answer = string.Empty }));
+    }
+
+    private static Reply Execute(List<ChatMessage> messages, string user, ChatOptions? options)
+    {
+        var step = Field(user, "Step");
+        var results = messages.SelectMany(m => m.Contents.OfType<FunctionResultContent>()).ToList();
+        if (results.Count > 0)
+        {
+            var findings = string.Join("\n", results.Select(r => OfflineWriter.Digest(r.Result?.ToString() ?? string.Empty)));
+            return Text($"{step}:\n{findings}");
+        }
+
+        var tools = options?.Tools?.OfType<AIFunctionDeclaration>().ToList() ?? [];
+        var best = tools
+            .Select(t => (Tool: t, Score: Overlap(step, t.Name.Replace('_', ' ').Replace('-', ' ') + " " + t.Description)))
+            .Where(t => t.Score > 0)
+            .OrderByDescending(t => t.Score)
+            .ThenBy(t => t.Tool.Name, StringComparer.Ordinal)
+            .Select(t => t.Tool)
+            .FirstOrDefault();
+        if (best is not null && Arguments(best, step) is { } arguments)
+        {
+            return new Reply(null, new FunctionCallContent("offline_call_1", best.Name, arguments));
+        }
+
+        var context = After(user, "Results of the steps this one depends on:");
+        return Text(context.Trim() is "" or "none"
+            ? $"{step}: the offline model has no results to work from for this step."
+            : $"{step}:\n{OfflineWriter.Digest(context)}");
+    }
+
+    private static Reply Verify(string user)
+    {
+        var claim = Field(user, "Claim to check");
+        var context = After(user, "Results:").Trim();
+        var passed = context.Length > 0 && context != "none";
+        return Text(JsonSerializer.Serialize(new
+        {
+            passed,
+            reason = passed
+                ? $"The earlier steps produced results for this check (the offline model checks that results exist, not that they are right): {claim}"
+                : "There are no results to check the claim against.",
+        }));
+    }
+
+    /// <summary>Arguments for a tool: every required text parameter gets the step's words; null when a required one cannot be filled.</summary>
+    private static Dictionary<string, object?>? Arguments(AIFunctionDeclaration tool, string step)
+    {
+        var schema = tool.JsonSchema;
+        var required = schema.TryGetProperty("required", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(e => e.GetString()!).ToList()
+            : [];
+        var properties = schema.TryGetProperty("properties", out var props) && props.ValueKind == JsonValueKind.Object ? props : default;
+        var arguments = new Dictionary<string, object?>();
+        var query = QueryText(step);
+        foreach (var name in required)
+        {
+            var type = properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var p) && p.TryGetProperty("type", out var t) ? t.ToString() : "string";
+            if (!type.Contains("string", StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            arguments[name] = query;
+        }
+
+        return arguments;
+    }
+
+    private static string QueryText(string step) =>
+        LeadingVerb().Replace(step, string.Empty).Trim().TrimEnd('.');
+
+    private static int Overlap(string a, string b)
+    {
+        var left = Words(a).Where(w => w.Length > 2 && !OfflinePlanner.StopWords.Contains(w)).ToHashSet(StringComparer.Ordinal);
+        return Words(b).Distinct(StringComparer.Ordinal).Count(left.Contains);
+    }
+
+    internal static List<string> Words(string text) =>
+        [.. WordPattern().Matches(text.ToLowerInvariant()).Select(m => m.Value)];
+
+    /// <summary>The text after "Name: " on its line.</summary>
+    internal static string Field(string text, string name)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith(name + ":", StringComparison.Ordinal))
+            {
+                return line[(name.Length + 1)..].Trim();
+            }
+        }
+
+        return string.Empty;
+    }
+
+    internal static string After(string text, string marker)
+    {
+        var at = text.IndexOf(marker, StringComparison.Ordinal);
+        return at < 0 ? string.Empty : text[(at + marker.Length)..].Trim();
+    }
+
+    private static string Section(string text, string start, string end)
+    {
+        var body = After(text, start);
+        var stop = body.IndexOf(end, StringComparison.Ordinal);
+        return stop < 0 ? body : body[..stop];
+    }
+
+    private static Reply Text(string text) => new(text, null);
+
+    [GeneratedRegex(@"[\p{L}\p{N}_.+#-]+")]
+    private static partial Regex WordPattern();
+
+    [GeneratedRegex(@"^(search|look|find|gather|collect|research|fetch|read)( for| up| out about| about)?\s+", RegexOptions.IgnoreCase)]
+    private static partial Regex LeadingVerb();
+
+    private sealed record Reply(string? Text, FunctionCallContent? Call);
+}

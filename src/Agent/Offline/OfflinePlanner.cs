@@ -1,0 +1,120 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Plansmith.Agent.Offline;
+
+/// <summary>The offline model's plans: search each item the goal names, analyse the findings, check that every item is covered.</summary>
+internal static partial class OfflinePlanner
+{
+    internal static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    {
+        "the", "a", "an", "of", "and", "or", "to", "in", "on", "for", "with", "by", "at", "from", "is", "are", "what", "how", "which", "about", "their", "its", "this", "that",
+    };
+
+    private static readonly string[] LeadWords = ["compare", "contrast", "research", "summarize", "summarise", "explain", "evaluate", "analyze", "analyse", "find", "describe", "between", "the", "differences", "difference", "in", "of"];
+
+    private static readonly string[] AnalysisStep = ["a1"];
+
+    private sealed record Tool(string Name, string Description, IReadOnlyList<string> Required);
+
+    public static string Create(string goal, string toolsText, bool retry)
+    {
+        var tools = ParseTools(toolsText);
+        var (items, topic) = Items(goal);
+        var search = tools.FirstOrDefault(t => t.Name.EndsWith(".search", StringComparison.Ordinal) && t.Required.SequenceEqual(["query"]))
+                     ?? tools.FirstOrDefault(t => t.Name.EndsWith(".web_search", StringComparison.Ordinal) && t.Required.SequenceEqual(["query"]));
+        var steps = new List<object>();
+        if (retry)
+        {
+            steps.Add(new { id = "s1", description = goal, dependencies = Array.Empty<string>(), kind = "action" });
+            return JsonSerializer.Serialize(new { steps });
+        }
+
+        var subjects = items.Count >= 2 ? items : [goal];
+        var searchIds = new List<string>();
+        for (var i = 0; i < subjects.Count; i++)
+        {
+            var id = $"s{i + 1}";
+            var query = items.Count >= 2 ? $"{subjects[i]} {topic}".Trim() : goal;
+            searchIds.Add(id);
+            steps.Add(search is null
+                ? new { id, description = $"Find out about {query}", dependencies = Array.Empty<string>(), kind = "action" }
+                : (object)new { id, description = $"Search for {query}", dependencies = Array.Empty<string>(), kind = "action", tool = search.Name, arguments = new Dictionary<string, object> { ["query"] = query } });
+        }
+
+        var what = items.Count >= 2 ? $"{topic} for {Join(items)}".Trim() : goal;
+        steps.Add(new { id = "a1", description = $"Analyze what the findings say about {what}", dependencies = searchIds, kind = "action" });
+        if (items.Count >= 2)
+        {
+            steps.Add(new { id = "v1", description = $"The findings cover every one of: {Join(items)}", dependencies = AnalysisStep, kind = "verify" });
+        }
+
+        return JsonSerializer.Serialize(new { steps });
+    }
+
+    public static string Revise(string user)
+    {
+        var completed = Regex.Matches(OfflineChatClient.After(user, "Completed steps and their results:"), @"^### ([A-Za-z0-9_-]+):", RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value).Distinct().ToArray();
+        var used = Regex.Matches(OfflineChatClient.After(user, "Current plan:"), "\"id\":\\s*\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToHashSet();
+        var id = Enumerable.Range(1, 99).Select(i => $"r{i}").First(c => !used.Contains(c));
+        var goal = OfflineChatClient.Field(user, "Goal");
+        return JsonSerializer.Serialize(new { steps = new[] { new { id, description = $"Finish from the results there are: {goal}", dependencies = completed, kind = "action" } } });
+    }
+
+    /// <summary>The items a goal names ("Compare Flask and FastAPI routing" → Flask, FastAPI; topic "routing").</summary>
+    internal static (List<string> Items, string Topic) Items(string goal)
+    {
+        var text = goal.Trim().TrimEnd('.', '?', '!');
+        var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+        while (words.Count > 0 && LeadWords.Contains(words[0].ToLowerInvariant()))
+        {
+            words.RemoveAt(0);
+        }
+
+        var parts = Separators().Split(string.Join(' ', words)).Select(p => p.Trim()).Where(p => p.Length > 0).ToList();
+        if (parts.Count < 2)
+        {
+            return ([], string.Empty);
+        }
+
+        // The topic trails the last item: "FastAPI routing" → item "FastAPI", topic "routing".
+        var lastWords = parts[^1].Split(' ');
+        var itemWords = parts[0].Split(' ').Length;
+        var topic = string.Empty;
+        if (lastWords.Length > itemWords)
+        {
+            topic = string.Join(' ', lastWords[itemWords..]);
+            parts[^1] = string.Join(' ', lastWords[..itemWords]);
+        }
+
+        return (parts.Take(6).ToList(), topic);
+    }
+
+    private static List<Tool> ParseTools(string text)
+    {
+        var tools = new List<Tool>();
+        foreach (var line in text.Split('\n'))
+        {
+            var match = ToolLine().Match(line);
+            if (!match.Success)
+            {
+                continue;
+            }
+
+            var required = Regex.Matches(match.Groups["rest"].Value, @"(\w+) \([^,]+, required").Select(m => m.Groups[1].Value).ToList();
+            tools.Add(new Tool(match.Groups["name"].Value, match.Groups["rest"].Value, required));
+        }
+
+        return tools;
+    }
+
+    private static string Join(List<string> items) =>
+        items.Count == 1 ? items[0] : string.Join(", ", items[..^1]) + " and " + items[^1];
+
+    [GeneratedRegex(@"\s*,\s*(?:and\s+)?|\s+and\s+|\s+vs\.?\s+|\s+versus\s+|\s+or\s+", RegexOptions.IgnoreCase)]
+    private static partial Regex Separators();
+
+    [GeneratedRegex(@"^- (?<name>[A-Za-z0-9_]+\.[A-Za-z0-9_]+) — (?<rest>.*)$")]
+    private static partial Regex ToolLine();
+}
