@@ -9,28 +9,53 @@ internal static class CliApp
     /// <summary>Exit code of a run that completed.</summary>
     public const int Ok = 0;
 
-    /// <summary>Exit code of a run in which a step failed.</summary>
+    /// <summary>Exit code of a run that failed; a partial answer is still printed.</summary>
     public const int RunFailed = 1;
 
-    /// <summary>Exit code for bad input: an unreadable or invalid plan, a missing folder.</summary>
+    /// <summary>Exit code for a usage or configuration error.</summary>
     public const int BadInput = 2;
 
     /// <summary>Exit code of a cancelled run (as after Ctrl+C).</summary>
     public const int Cancelled = 130;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TextReader? input = null, CancellationToken cancellationToken = default)
     {
-        var console = new CliConsole(output, error);
-        var root = new RootCommand("Plansmith — a planning agent for Semantic Kernel. Validate and run plans of tool steps.")
+        var console = new CliConsole(output, error, input ?? Console.In, output == Console.Out && !Console.IsOutputRedirected && !Console.IsInputRedirected);
+        var root = new RootCommand("Plansmith — a planning agent for Semantic Kernel: plans a goal, runs the plan with your plugins, and answers.")
         {
+            RunCommand.Create(console),
+            PlanCommand.Create(console),
+            ChatCommand.Create(console),
+            ToolsCommand.Create(console),
+            InvokeCommand.Create(console),
+            PromptsCommand.Create(console),
             ValidateCommand.Create(console),
             ExecuteCommand.Create(console),
-            ToolsCommand.Create(console),
         };
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
-        return await root.Parse(args).InvokeAsync(configuration, cancellationToken);
+        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var problem in parse.Errors)
+            {
+                await error.WriteLineAsync("error: " + problem.Message);
+            }
+
+            await error.WriteLineAsync("Run 'plansmith --help' (or 'plansmith COMMAND --help') for the commands and their options.");
+            return BadInput;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(configuration, cancellationToken);
+        }
+        catch (Setup.CliSetupException ex)
+        {
+            await error.WriteLineAsync("error: " + ex.Message);
+            return BadInput;
+        }
     }
 }
 
-/// <summary>Where commands write: normal output and diagnostics.</summary>
-internal sealed record CliConsole(TextWriter Out, TextWriter Error);
+/// <summary>Where commands read and write, and whether a person is at a terminal.</summary>
+internal sealed record CliConsole(TextWriter Out, TextWriter Error, TextReader In, bool IsTerminal);

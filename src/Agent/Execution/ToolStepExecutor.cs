@@ -81,7 +81,7 @@ public sealed class ToolStepExecutor : IStepExecutor
     };
 
     /// <summary>The text form of a tool's return value: strings as they are, anything else as JSON.</summary>
-    internal static string ToText(object? value) => value switch
+    public static string ToText(object? value) => value switch
     {
         null => string.Empty,
         string text => text,

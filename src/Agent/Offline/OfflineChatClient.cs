@@ -109,12 +109,12 @@ public sealed partial class OfflineChatClient : IChatClient
             .ThenBy(t => t.Tool.Name, StringComparer.Ordinal)
             .Select(t => t.Tool)
             .FirstOrDefault();
-        if (best is not null && Arguments(best, step) is { } arguments)
+        var context = After(user, "Results of the steps this one depends on:");
+        if (best is not null && Arguments(best, step, context) is { } arguments)
         {
             return new Reply(null, new FunctionCallContent("offline_call_1", best.Name, arguments));
         }
 
-        var context = After(user, "Results of the steps this one depends on:");
         return Text(context.Trim() is "" or "none"
             ? $"{step}: the offline model has no results to work from for this step."
             : $"{step}:\n{OfflineWriter.Digest(context)}");
@@ -134,8 +134,12 @@ public sealed partial class OfflineChatClient : IChatClient
         }));
     }
 
-    /// <summary>Arguments for a tool: every required text parameter gets the step's words; null when a required one cannot be filled.</summary>
-    private static Dictionary<string, object?>? Arguments(AIFunctionDeclaration tool, string step)
+    /// <summary>
+    /// Arguments for a tool: parameters that take material (data, text, findings, items) get the
+    /// results the step depends on; other text parameters get the step's words; null when a
+    /// required parameter cannot be filled.
+    /// </summary>
+    private static Dictionary<string, object?>? Arguments(AIFunctionDeclaration tool, string step, string context)
     {
         var schema = tool.JsonSchema;
         var required = schema.TryGetProperty("required", out var list) && list.ValueKind == JsonValueKind.Array
@@ -152,7 +156,9 @@ public sealed partial class OfflineChatClient : IChatClient
                 return null;
             }
 
-            arguments[name] = query;
+            arguments[name] = name.ToLowerInvariant() is "data" or "text" or "findings" or "items" or "content" or "input"
+                ? (context.Trim() is "" or "none" ? query : context)
+                : query;
         }
 
         return arguments;

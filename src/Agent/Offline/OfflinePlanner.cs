@@ -43,7 +43,7 @@ internal static partial class OfflinePlanner
         }
 
         var what = items.Count >= 2 ? $"{topic} for {Join(items)}".Trim() : goal;
-        steps.Add(new { id = "a1", description = $"Analyze what the findings say about {what}", dependencies = searchIds, kind = "action" });
+        steps.Add(new { id = "a1", description = $"Summarize the findings on {what}", dependencies = searchIds, kind = "action" });
         if (items.Count >= 2)
         {
             steps.Add(new { id = "v1", description = $"The findings cover every one of: {Join(items)}", dependencies = AnalysisStep, kind = "verify" });

@@ -77,6 +77,21 @@ public sealed partial class PlanningAgent : IDisposable
         CancellationToken cancellationToken = default) =>
         EventStream.ReadAsync((emit, token) => RunCoreAsync(goal, context, options, emit, token), cancellationToken);
 
+    /// <summary>
+    /// Makes and reviews a plan without running it: create (with validation feedback) and the
+    /// reflection rounds. The router and the approver are not asked.
+    /// </summary>
+    /// <exception cref="PlanningFailedException">No valid plan within the allowed attempts.</exception>
+    public async Task<PlanningResult> PlanAsync(string goal, PlansmithOptions? options = null, string? context = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(goal);
+        var chosen = options ?? _options;
+        chosen.Validate();
+        using var run = new Run(this, goal, context, chosen, _ => ValueTask.CompletedTask);
+        var plan = await run.CreateAndReflectAsync(cancellationToken).ConfigureAwait(false);
+        return new PlanningResult(plan, run.Versions, run.EventsSoFar, run.Usage);
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -217,8 +232,23 @@ public sealed partial class PlanningAgent : IDisposable
             return await FinishAsync(status, answer, answerError is null ? error : (error is null ? answerError : error + " " + answerError)).ConfigureAwait(false);
         }
 
-        /// <summary>Create, reflect and approve. False when the approver rejected the plan.</summary>
-        private async Task<bool> PlanAsync(CancellationToken cancellationToken)
+        public IReadOnlyList<Plan> Versions => [.. _versions];
+
+        public TokenUsage Usage => _meter.Usage;
+
+        public IReadOnlyList<ExecutionEvent> EventsSoFar
+        {
+            get
+            {
+                lock (_eventsLock)
+                {
+                    return [.. _events];
+                }
+            }
+        }
+
+        /// <summary>Create and reflect; the plan as it stands after review.</summary>
+        public async Task<Plan> CreateAndReflectAsync(CancellationToken cancellationToken)
         {
             var plan = await _planner.CreateAsync(_goal, _context, cancellationToken).ConfigureAwait(false);
             var attempt = CountEvents<PlanRejected>(e => e.Stage == PromptNames.PlanCreate) + 1;
@@ -238,6 +268,13 @@ public sealed partial class PlanningAgent : IDisposable
                 AddVersion(plan);
             }
 
+            return plan;
+        }
+
+        /// <summary>Create, reflect and approve. False when the approver rejected the plan.</summary>
+        private async Task<bool> PlanAsync(CancellationToken cancellationToken)
+        {
+            var plan = await CreateAndReflectAsync(cancellationToken).ConfigureAwait(false);
             await EmitAsync(new PlanApprovalRequested(Now, default, plan)).ConfigureAwait(false);
             var approval = await _agent._approver.ApproveAsync(plan, cancellationToken).ConfigureAwait(false);
             switch (approval.Decision)

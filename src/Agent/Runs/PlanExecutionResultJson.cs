@@ -27,55 +27,61 @@ public static class PlanExecutionResultJson
 
             writer.WritePropertyName("plan");
             PlanJson.Write(writer, result.Plan);
-            writer.WriteStartArray("steps");
-            foreach (var step in result.Steps)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("id", step.StepId);
-                writer.WriteString("status", step.Status.ToString().ToLowerInvariant());
-                writer.WriteNumber("attempts", step.Attempts);
-                if (step.StartedAt is { } started)
-                {
-                    writer.WriteString("started_at", started);
-                }
-
-                if (step.EndedAt is { } ended)
-                {
-                    writer.WriteString("ended_at", ended);
-                }
-
-                if (step.Duration is { } duration)
-                {
-                    writer.WriteNumber("duration_ms", Math.Round(duration.TotalMilliseconds, 3));
-                }
-
-                if (step.UsedFallback)
-                {
-                    writer.WriteBoolean("used_fallback", true);
-                }
-
-                if (step.Restored)
-                {
-                    writer.WriteBoolean("restored", true);
-                }
-
-                if (step.Output is not null)
-                {
-                    writer.WriteString("output", step.Output);
-                }
-
-                if (step.Error is not null)
-                {
-                    writer.WriteString("error", step.Error);
-                }
-
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
+            WriteSteps(writer, result.Steps);
             writer.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>Writes step records as a <c>steps</c> array.</summary>
+    internal static void WriteSteps(Utf8JsonWriter writer, IReadOnlyList<StepRecord> steps)
+    {
+        writer.WriteStartArray("steps");
+        foreach (var step in steps)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", step.StepId);
+            writer.WriteString("status", step.Status.ToString().ToLowerInvariant());
+            writer.WriteNumber("attempts", step.Attempts);
+            if (step.StartedAt is { } started)
+            {
+                writer.WriteString("started_at", started);
+            }
+
+            if (step.EndedAt is { } ended)
+            {
+                writer.WriteString("ended_at", ended);
+            }
+
+            if (step.Duration is { } duration)
+            {
+                writer.WriteNumber("duration_ms", Math.Round(duration.TotalMilliseconds, 3));
+            }
+
+            if (step.UsedFallback)
+            {
+                writer.WriteBoolean("used_fallback", true);
+            }
+
+            if (step.Restored)
+            {
+                writer.WriteBoolean("restored", true);
+            }
+
+            if (step.Output is not null)
+            {
+                writer.WriteString("output", step.Output);
+            }
+
+            if (step.Error is not null)
+            {
+                writer.WriteString("error", step.Error);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.SemanticKernel;
+using Plansmith.Cli.Setup;
 
 namespace Plansmith.Cli.Commands;
 
@@ -11,18 +12,19 @@ internal static class ToolsCommand
 
     public static Command Create(CliConsole console)
     {
-        var root = CommonOptions.Root();
         var json = new Option<bool>("--json") { Description = "Print the tools as JSON." };
-        var command = new Command("tools", "List the tools plan steps can call, with their parameters.") { root, json };
+        var agentOptions = new AgentOptions();
+        var command = new Command("tools", "List the tools plan steps can call, with their parameters.") { json };
+        agentOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var kernel = await CommonOptions.KernelForRootAsync(parse.GetRequiredValue(root), console);
-            if (kernel is null)
+            using var host = CliRun.Host(console, agentOptions.Read(parse), needsModel: false);
+            if (host is null)
             {
                 return CliApp.BadInput;
             }
 
-            var functions = kernel.Plugins.GetFunctionsMetadata();
+            var functions = host.Kernel.Plugins.GetFunctionsMetadata();
             if (parse.GetValue(json))
             {
                 var shaped = functions.Select(f => new

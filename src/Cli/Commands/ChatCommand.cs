@@ -1,0 +1,187 @@
+using System.CommandLine;
+using System.Text;
+using Plansmith.Agent.Planning;
+using Plansmith.Agent.Runs;
+using Plansmith.Cli.Rendering;
+using Plansmith.Cli.Setup;
+
+namespace Plansmith.Cli.Commands;
+
+/// <summary>
+/// <c>plansmith chat</c>: an interactive session. Each message is routed: simple ones are
+/// answered at once; for the rest the plan is shown and the person approves, edits or rejects it.
+/// The conversation carries over between turns. Prompt files reload by themselves when changed.
+/// </summary>
+internal static class ChatCommand
+{
+    private const int TurnsRemembered = 6;
+
+    private const string Help = """
+        Type a message and press Enter. Simple messages are answered at once; for the rest you see the plan and answer y (run), n (reject) or e (edit: drop ID, describe ID TEXT, run).
+          /plan GOAL       make and show a plan without running it
+          /run GOAL        plan and run GOAL (no routing)
+          /mode MODE       linear, dag, hierarchical or adaptive
+          /prompts reload  reload the prompt files now
+          /history         the conversation so far
+          /help            this text
+          /exit            leave
+        """;
+
+    public static Command Create(CliConsole console)
+    {
+        var agentOptions = new AgentOptions();
+        var limits = new RunLimitOptions();
+        var command = new Command("chat", "Talk with the agent: simple messages are answered at once, plans are shown for approval before they run.");
+        agentOptions.AddTo(command);
+        limits.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var host = CliRun.Host(console, agentOptions.Read(parse));
+            if (host is null)
+            {
+                return CliApp.BadInput;
+            }
+
+            var options = limits.Apply(parse, host.Options);
+            var approver = new ConsoleApprover(console.In, console.Out);
+            using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, approver, loggerFactory: host.LoggerFactory);
+            var history = new List<(string User, string Answer)>();
+            await console.Out.WriteLineAsync($"Plansmith chat · model: {host.Provider}. /help for commands, /exit to leave.");
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await console.Out.WriteLineAsync();
+                await console.Out.WriteAsync("> ");
+                var line = await console.In.ReadLineAsync(cancellationToken);
+                if (line is null)
+                {
+                    break;
+                }
+
+                line = line.Trim();
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                if (line.StartsWith('/'))
+                {
+                    var (verb, rest) = Split(line);
+                    switch (verb)
+                    {
+                        case "/exit" or "/quit":
+                            return CliApp.Ok;
+                        case "/help":
+                            await console.Out.WriteLineAsync(Help);
+                            break;
+                        case "/history":
+                            foreach (var (user, answer) in history)
+                            {
+                                await console.Out.WriteLineAsync($"you: {user}\nplansmith: {answer}\n");
+                            }
+
+                            if (history.Count == 0)
+                            {
+                                await console.Out.WriteLineAsync("(nothing yet)");
+                            }
+
+                            break;
+                        case "/mode" when Enum.TryParse<PlanningMode>(rest, ignoreCase: true, out var mode):
+                            options.UseMode(mode);
+                            await console.Out.WriteLineAsync($"Mode: {mode} (parallelism {options.Execution.MaxParallelism}, depth {options.MaxDepth}, replans {options.MaxReplans}).");
+                            break;
+                        case "/mode":
+                            await console.Out.WriteLineAsync("Modes: linear, dag, hierarchical, adaptive.");
+                            break;
+                        case "/prompts" when rest == "reload":
+                            var reload = host.Prompts.Reload();
+                            await console.Out.WriteLineAsync(reload.Succeeded ? "Prompts reloaded." : "Reload failed; the last good prompts stay in use:\n- " + string.Join("\n- ", reload.Problems));
+                            break;
+                        case "/plan" when rest.Length > 0:
+                            try
+                            {
+                                var planned = await agent.PlanAsync(rest, options, Context(history), cancellationToken);
+                                await console.Out.WriteLineAsync(PlanRendering.Tree(planned.Plan));
+                            }
+                            catch (PlanningFailedException ex)
+                            {
+                                await console.Out.WriteLineAsync("No plan: " + ex.Message);
+                            }
+
+                            break;
+                        case "/run" when rest.Length > 0:
+                            var forced = Clone(options);
+                            forced.UseRouter = false;
+                            history.Add((rest, await TurnAsync(agent, rest, forced, history, console, cancellationToken)));
+                            break;
+                        default:
+                            await console.Out.WriteLineAsync($"Unknown command '{line}'. /help lists the commands.");
+                            break;
+                    }
+
+                    continue;
+                }
+
+                history.Add((line, await TurnAsync(agent, line, options, history, console, cancellationToken)));
+            }
+
+            return cancellationToken.IsCancellationRequested ? CliApp.Cancelled : CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static async Task<string> TurnAsync(PlanningAgent agent, string message, PlansmithOptions options, List<(string User, string Answer)> history, CliConsole console, CancellationToken cancellationToken)
+    {
+        var result = await CliRun.RunAsync(agent, message, options, Context(history), console with { IsTerminal = false }, silent: false, cancellationToken);
+        var reply = result.Status switch
+        {
+            AgentRunStatus.Rejected when result.Error?.Contains("rejected at approval", StringComparison.Ordinal) == true => "(plan rejected; nothing was run)",
+            AgentRunStatus.Rejected => "(no plan: " + result.Error + ")",
+            AgentRunStatus.Cancelled => "(cancelled)",
+            _ => result.Answer,
+        };
+        await console.Out.WriteLineAsync();
+        await console.Out.WriteLineAsync(reply);
+        return reply;
+    }
+
+    /// <summary>The last turns of the conversation, for the planner.</summary>
+    private static string? Context(List<(string User, string Answer)> history)
+    {
+        if (history.Count == 0)
+        {
+            return null;
+        }
+
+        var text = new StringBuilder("Conversation so far:\n");
+        foreach (var (user, answer) in history.TakeLast(TurnsRemembered))
+        {
+            text.Append("User: ").Append(user).Append('\n');
+            text.Append("Assistant: ").Append(answer.Length > 600 ? answer[..600] + "…" : answer).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static (string Verb, string Argument) Split(string line)
+    {
+        var space = line.IndexOf(' ', StringComparison.Ordinal);
+        return space < 0 ? (line.ToLowerInvariant(), string.Empty) : (line[..space].ToLowerInvariant(), line[(space + 1)..].Trim());
+    }
+
+    private static PlansmithOptions Clone(PlansmithOptions options) => new()
+    {
+        Execution = options.Execution,
+        Budget = options.Budget,
+        MaxSteps = options.MaxSteps,
+        MaxPlanAttempts = options.MaxPlanAttempts,
+        MaxReflectionRounds = options.MaxReflectionRounds,
+        MaxReplans = options.MaxReplans,
+        MaxDepth = options.MaxDepth,
+        MaxChildSteps = options.MaxChildSteps,
+        MaxToolCallsPerStep = options.MaxToolCallsPerStep,
+        UseRouter = options.UseRouter,
+        MaxOutputCharsInPrompt = options.MaxOutputCharsInPrompt,
+        Agents = options.Agents,
+        PromptsDirectory = options.PromptsDirectory,
+    };
+}

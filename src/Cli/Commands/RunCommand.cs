@@ -1,0 +1,166 @@
+using System.CommandLine;
+using Plansmith.Agent.Planning;
+using Plansmith.Agent.Runs;
+using Plansmith.Cli.Rendering;
+using Plansmith.Cli.Setup;
+using Spectre.Console;
+
+namespace Plansmith.Cli.Commands;
+
+/// <summary><c>plansmith run "goal"</c>: plan, review, (approve,) execute, answer.</summary>
+internal static class RunCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var goal = new Argument<string>("goal") { Description = "What you want done." };
+        var agentOptions = new AgentOptions();
+        var limits = new RunLimitOptions();
+        var approve = new Option<bool>("--approve") { Description = "Show the plan and ask before running it (approve, edit or reject)." };
+        var json = new Option<bool>("--json") { Description = "Print the run result as JSON (plan, each step's status, output and times, the answer, token usage)." };
+        var quiet = new Option<bool>("--quiet") { Description = "Print only the answer." };
+        var command = new Command("run", "Plan a goal, run the plan and print the answer.") { goal, approve, json, quiet };
+        agentOptions.AddTo(command);
+        limits.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var host = CliRun.Host(console, agentOptions.Read(parse));
+            if (host is null)
+            {
+                return CliApp.BadInput;
+            }
+
+            var options = limits.Apply(parse, host.Options);
+            var asJson = parse.GetValue(json);
+            var silent = asJson || parse.GetValue(quiet);
+            if (!silent)
+            {
+                await console.Error.WriteLineAsync($"Plansmith · model: {host.Provider}");
+            }
+
+            IPlanApprover? approver = parse.GetValue(approve) ? new ConsoleApprover(console.In, console.Out) : null;
+            using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, approver, loggerFactory: host.LoggerFactory);
+            var result = await CliRun.RunAsync(agent, parse.GetRequiredValue(goal), options, null, console, silent, cancellationToken);
+            if (asJson)
+            {
+                await console.Out.WriteLineAsync(AgentRunResultJson.Serialize(result));
+            }
+            else
+            {
+                await CliRun.PrintAnswerAsync(console, result, parse.GetValue(quiet));
+            }
+
+            return CliRun.ExitCode(result);
+        });
+        return command;
+    }
+}
+
+/// <summary>Limits and presets a run can take from the command line.</summary>
+internal sealed class RunLimitOptions
+{
+    public Option<string?> Mode { get; } = new("--mode") { Description = "A preset: linear, dag, hierarchical or adaptive." };
+
+    public Option<int?> MaxParallel { get; } = new("--max-parallel") { Description = "Steps running at once (1 = linear)." };
+
+    public Option<int?> MaxDepth { get; } = new("--max-depth") { Description = "Levels of subgoal expansion." };
+
+    public Option<int?> MaxReplans { get; } = new("--max-replans") { Description = "Revised plans after failures." };
+
+    public Option<int?> MaxSteps { get; } = new("--max-steps") { Description = "Steps in one plan." };
+
+    public void AddTo(Command command)
+    {
+        Mode.AcceptOnlyFromAmong("linear", "dag", "hierarchical", "adaptive");
+        foreach (var option in new Option[] { Mode, MaxParallel, MaxDepth, MaxReplans, MaxSteps })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>The host's options with the command line's changes; invalid values become a usage error.</summary>
+    public PlansmithOptions Apply(ParseResult parse, PlansmithOptions options)
+    {
+        if (parse.GetValue(Mode) is { } mode)
+        {
+            options.UseMode(Enum.Parse<PlanningMode>(mode, ignoreCase: true));
+        }
+
+        options.Execution.MaxParallelism = parse.GetValue(MaxParallel) ?? options.Execution.MaxParallelism;
+        options.MaxDepth = parse.GetValue(MaxDepth) ?? options.MaxDepth;
+        options.MaxReplans = parse.GetValue(MaxReplans) ?? options.MaxReplans;
+        options.MaxSteps = parse.GetValue(MaxSteps) ?? options.MaxSteps;
+        var problems = options.Check();
+        if (problems.Count > 0)
+        {
+            throw new CliSetupException("Invalid limits: " + string.Join(" ", problems));
+        }
+
+        return options;
+    }
+}
+
+/// <summary>What run, chat and plan share: setting up, showing progress, printing, exit codes.</summary>
+internal static class CliRun
+{
+    public static AgentHost? Host(CliConsole console, AgentSettings settings, bool needsModel = true)
+    {
+        try
+        {
+            return AgentHost.Create(settings, console.Error, needsModel);
+        }
+        catch (CliSetupException ex)
+        {
+            console.Error.WriteLine("error: " + ex.Message);
+            return null;
+        }
+    }
+
+    public static async Task<AgentRunResult> RunAsync(PlanningAgent agent, string goal, PlansmithOptions options, string? context, CliConsole console, bool silent, CancellationToken cancellationToken)
+    {
+        using var progress = silent ? null : Progress(console);
+        AgentRunResult? result = null;
+        await foreach (var e in agent.RunStreamingAsync(goal, options, context, cancellationToken).WithCancellation(CancellationToken.None))
+        {
+            progress?.Render(e);
+            if (e is RunCompleted completed)
+            {
+                result = completed.Result;
+            }
+        }
+
+        return result!;
+    }
+
+    public static IAgentProgress Progress(CliConsole console) =>
+        console.IsTerminal ? new LiveAgentProgress(AnsiConsole.Console) : new PlainAgentProgress(console.Out);
+
+    public static async Task PrintAnswerAsync(CliConsole console, AgentRunResult result, bool quiet)
+    {
+        if (!quiet)
+        {
+            await console.Out.WriteLineAsync();
+        }
+
+        if (result.Answer.Length > 0)
+        {
+            await console.Out.WriteLineAsync(result.Answer);
+        }
+
+        if (result.Error is not null && !quiet)
+        {
+            await console.Error.WriteLineAsync($"{result.Status}: {result.Error}");
+        }
+
+        if (!quiet)
+        {
+            await console.Error.WriteLineAsync($"{result.Status} in {result.Duration.TotalSeconds:0.0} s · {result.Usage.ModelCalls} model calls · {result.Usage.TotalTokens} tokens");
+        }
+    }
+
+    public static int ExitCode(AgentRunResult result) => result.Status switch
+    {
+        AgentRunStatus.Completed or AgentRunStatus.Answered => CliApp.Ok,
+        AgentRunStatus.Cancelled => CliApp.Cancelled,
+        _ => CliApp.RunFailed,
+    };
+}

@@ -1,0 +1,223 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.SemanticKernel;
+using Plansmith.Agent.Offline;
+using Plansmith.Agent.Planning;
+using Plansmith.Plugins.Hosting;
+
+namespace Plansmith.Cli.Setup;
+
+/// <summary>
+/// Everything a command needs, set up from flags, environment variables and appsettings.json
+/// (flags first): the chat provider, the kernel with Plansmith's plugins, the prompts and the
+/// options. Keys are never printed or logged.
+/// </summary>
+internal sealed class AgentHost : IDisposable
+{
+    private readonly List<IDisposable> _owned = [];
+
+    private AgentHost(Kernel kernel, PromptLibrary prompts, PlansmithOptions options, string provider, bool offline, ILoggerFactory loggerFactory)
+    {
+        Kernel = kernel;
+        Prompts = prompts;
+        Options = options;
+        Provider = provider;
+        IsOffline = offline;
+        LoggerFactory = loggerFactory;
+    }
+
+    public Kernel Kernel { get; }
+
+    public PromptLibrary Prompts { get; }
+
+    public PlansmithOptions Options { get; }
+
+    /// <summary>One line naming the model in use, for the banner.</summary>
+    public string Provider { get; }
+
+    public bool IsOffline { get; }
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>Builds the host. Throws <see cref="CliSetupException"/> for any usage or configuration error.</summary>
+    public static AgentHost Create(AgentSettings settings, TextWriter diagnostics, bool needsModel = true)
+    {
+        var configuration = Configuration(settings);
+        var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(builder =>
+        {
+            builder.AddSimpleConsole(o => o.SingleLine = true);
+            builder.SetMinimumLevel(settings.Verbose ? LogLevel.Debug : LogLevel.Warning);
+            builder.AddFilter((category, level) => settings.Verbose ? level >= LogLevel.Debug : level >= LogLevel.Warning && category?.StartsWith("Plansmith", StringComparison.Ordinal) == true);
+        });
+
+        var options = new PlansmithOptions();
+        configuration.GetSection("Plansmith").Bind(options);
+        var promptsDirectory = settings.Prompts?.FullName ?? options.PromptsDirectory;
+        if (promptsDirectory is not null && !Directory.Exists(promptsDirectory))
+        {
+            throw new CliSetupException($"The prompt folder '{promptsDirectory}' does not exist. Give an existing folder with --prompts, or leave it out to use the built-in prompts.");
+        }
+
+        options.PromptsDirectory = promptsDirectory;
+        var builder = Kernel.CreateBuilder();
+        builder.Services.AddSingleton(loggerFactory);
+        var (provider, offline) = needsModel ? AddProvider(builder, settings, configuration) : ("no model needed", false);
+        if (needsModel && provider.StartsWith("offline", StringComparison.Ordinal) && !settings.Offline && configuration["Plansmith:Provider"] is null)
+        {
+            diagnostics.WriteLine("No model configured: using Plansmith's built-in offline model (rule-based, not a language model). Set OPENAI_API_KEY, or use --endpoint URL --model NAME, for a real one.");
+        }
+
+        PromptLibrary prompts;
+        try
+        {
+            prompts = new PromptLibrary(new PromptLibraryOptions { Directory = promptsDirectory }, TimeProvider.System, loggerFactory);
+        }
+        catch (PromptLibraryException ex)
+        {
+            throw new CliSetupException(ex.Message);
+        }
+
+        var kernel = builder.Build();
+        var host = new AgentHost(kernel, prompts, options, provider, offline, loggerFactory);
+        host._owned.Add(prompts);
+        host._owned.Add(loggerFactory);
+        var corpus = settings.Corpus?.FullName ?? configuration["Plansmith:Corpus"];
+        if (corpus is not null && !Directory.Exists(corpus))
+        {
+            throw new CliSetupException($"The corpus folder '{corpus}' does not exist. Give a folder of documents with --corpus DIR.");
+        }
+
+        try
+        {
+            host._owned.Add(kernel.Plugins.AddPlansmithPlugins(
+                new PlansmithPluginsOptions
+                {
+                    CorpusDirectory = corpus,
+                    Rerank = configuration.GetValue<bool>("Plansmith:Rerank"),
+                    SearxngUrl = configuration["Plansmith:SearxngUrl"] is { } searx ? new Uri(searx) : null,
+                    BraveApiKey = configuration["BRAVE_API_KEY"] ?? configuration["Plansmith:BraveApiKey"],
+                },
+                prompts));
+        }
+        catch (UriFormatException ex)
+        {
+            throw new CliSetupException($"Plansmith:SearxngUrl is not a valid URL: {ex.Message}");
+        }
+
+        var root = settings.Root?.FullName ?? Environment.CurrentDirectory;
+        if (!Directory.Exists(root))
+        {
+            throw new CliSetupException($"--root folder '{root}' does not exist.");
+        }
+
+        kernel.Plugins.AddFilesPlugin(root);
+        var problems = options.Check();
+        if (problems.Count > 0)
+        {
+            throw new CliSetupException("Invalid settings: " + string.Join(" ", problems));
+        }
+
+        return host;
+    }
+
+    public void Dispose()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            _owned[i].Dispose();
+        }
+    }
+
+    private static IConfiguration Configuration(AgentSettings settings)
+    {
+        var builder = new ConfigurationBuilder();
+        if (settings.Config is { } file)
+        {
+            if (!file.Exists)
+            {
+                throw new CliSetupException($"The settings file '{file.FullName}' does not exist.");
+            }
+
+            builder.AddJsonFile(file.FullName, optional: false);
+        }
+        else
+        {
+            builder.AddJsonFile(Path.Combine(Environment.CurrentDirectory, "appsettings.json"), optional: true);
+        }
+
+        builder.AddEnvironmentVariables();
+        try
+        {
+            return builder.Build();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or System.Text.Json.JsonException)
+        {
+            throw new CliSetupException($"The settings file could not be read: {ex.Message}");
+        }
+    }
+
+    /// <summary>Picks the provider: --offline; an OpenAI-compatible endpoint; Azure OpenAI; OpenAI; else the offline model.</summary>
+    private static (string Description, bool Offline) AddProvider(IKernelBuilder builder, AgentSettings settings, IConfiguration configuration)
+    {
+        var endpoint = settings.Endpoint ?? configuration["PLANSMITH_ENDPOINT"] ?? configuration["Plansmith:Endpoint"];
+        var azureEndpoint = settings.AzureEndpoint ?? configuration["AZURE_OPENAI_ENDPOINT"] ?? configuration["Plansmith:AzureEndpoint"];
+        var model = settings.Model ?? configuration["PLANSMITH_MODEL"] ?? configuration["Plansmith:Model"];
+        if (settings.Offline || string.Equals(configuration["Plansmith:Provider"], "offline", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.AddPlansmithOfflineModel();
+            return ("offline — Plansmith's built-in rule-based model (not a language model)", true);
+        }
+
+        if (endpoint is not null)
+        {
+            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new CliSetupException($"--endpoint '{endpoint}' is not an http(s) URL. Example: --endpoint http://localhost:11434/v1");
+            }
+
+            if (string.IsNullOrWhiteSpace(model))
+            {
+                throw new CliSetupException("--endpoint needs --model: the name of a model the server serves (e.g. --model llama3.1).");
+            }
+
+            var key = settings.ApiKey ?? configuration["PLANSMITH_API_KEY"] ?? configuration["OPENAI_API_KEY"] ?? "no-key";
+            builder.AddOpenAIChatCompletion(model, uri, key);
+            return ($"{model} at {uri.GetLeftPart(UriPartial.Path)}", false);
+        }
+
+        if (azureEndpoint is not null)
+        {
+            var key = settings.ApiKey ?? configuration["AZURE_OPENAI_API_KEY"];
+            var deployment = model ?? configuration["AZURE_OPENAI_DEPLOYMENT"];
+            if (string.IsNullOrWhiteSpace(key))
+            {
+                throw new CliSetupException("No Azure OpenAI key: set AZURE_OPENAI_API_KEY (or --api-key), or use --offline.");
+            }
+
+            if (string.IsNullOrWhiteSpace(deployment))
+            {
+                throw new CliSetupException("Azure OpenAI needs a deployment name: --model DEPLOYMENT or AZURE_OPENAI_DEPLOYMENT.");
+            }
+
+            builder.AddAzureOpenAIChatCompletion(deployment, azureEndpoint, key);
+            return ($"Azure OpenAI deployment {deployment} at {azureEndpoint}", false);
+        }
+
+        var openAiKey = settings.ApiKey ?? configuration["OPENAI_API_KEY"];
+        if (!string.IsNullOrWhiteSpace(openAiKey))
+        {
+            var chosen = model ?? "gpt-4o-mini";
+            builder.AddOpenAIChatCompletion(chosen, openAiKey);
+            return ($"OpenAI {chosen}", false);
+        }
+
+        if (model is not null)
+        {
+            throw new CliSetupException("no API key: set OPENAI_API_KEY, or use --endpoint or --offline.");
+        }
+
+        builder.AddPlansmithOfflineModel();
+        return ("offline — Plansmith's built-in rule-based model (not a language model)", true);
+    }
+}
