@@ -1,0 +1,57 @@
+using System.Diagnostics;
+
+namespace Plansmith.Cli.Tests;
+
+/// <summary>Runs the built plansmith CLI as a separate process, as a person or a script would.</summary>
+public static class CliProcess
+{
+    private static readonly string[] SecretVariables = ["OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "PLANSMITH_ENDPOINT", "PLANSMITH_API_KEY", "PLANSMITH_MODEL", "BRAVE_API_KEY"];
+
+    /// <summary>The CLI built next to this test project (same configuration).</summary>
+    public static string CliPath
+    {
+        get
+        {
+            var here = AppContext.BaseDirectory;
+            var marker = Path.Combine("tests", "Plansmith.Cli.Tests");
+            var path = here.Replace(marker, Path.Combine("src", "Cli"), StringComparison.Ordinal);
+            return Path.Combine(path, "plansmith.dll");
+        }
+    }
+
+    public static async Task<(int Exit, string Out, string Err)> RunAsync(string workingDirectory, string? stdin, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(CliPath);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var name in SecretVariables)
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+}

@@ -1,0 +1,212 @@
+using System.Text.Json;
+using Plansmith.Testing;
+
+namespace Plansmith.Cli.Tests.Commands;
+
+/// <summary>The CLI as a process: offline runs over a corpus made here, a real-wire run against the loopback server, chat through stdin.</summary>
+public sealed class CliEndToEndTests : IDisposable
+{
+    private const string Goal = "Compare Flask and FastAPI routing";
+    private readonly string _work = Directory.CreateTempSubdirectory("plansmith-cli-e2e-").FullName;
+    private readonly string _corpus;
+
+    public CliEndToEndTests()
+    {
+        _corpus = Path.Combine(_work, "corpus");
+        Directory.CreateDirectory(_corpus);
+        File.WriteAllText(Path.Combine(_corpus, "flask.md"), "# Flask routing\n\nFlask binds URLs to view functions with the @app.route decorator.");
+        File.WriteAllText(Path.Combine(_corpus, "fastapi.md"), "# FastAPI routing\n\nFastAPI declares path operations with @app.get and validates parameters with type hints.");
+    }
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    private Task<(int Exit, string Out, string Err)> RunAsync(string? stdin, params string[] args) =>
+        CliProcess.RunAsync(_work, stdin, args);
+
+    [Fact]
+    public async Task Run_Offline_PlansRunsAndAnswersWithProgress()
+    {
+        var (exit, output, error) = await RunAsync(null, "run", "--offline", "--corpus", _corpus, "--root", _corpus, Goal);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("├─ s1  Search for Flask routing  [tool search.search]", output, StringComparison.Ordinal);
+        Assert.Contains("[4/4 100%]", output, StringComparison.Ordinal);
+        Assert.Contains("| Flask | Flask routing: Flask binds URLs", output, StringComparison.Ordinal);
+        Assert.Contains("- flask.md", output, StringComparison.Ordinal);
+        Assert.Contains("model: offline", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_NothingConfigured_UsesTheOfflineModelAndSaysSoInOneLine()
+    {
+        var (exit, _, error) = await RunAsync(null, "run", "--corpus", _corpus, "--root", _corpus, Goal);
+
+        Assert.Equal(0, exit);
+        Assert.Single(error.Split('\n'), l => l.StartsWith("No model configured: using Plansmith's built-in offline model", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Run_Json_PrintsTheWholeRunResult()
+    {
+        var (exit, output, _) = await RunAsync(null, "run", "--offline", "--corpus", _corpus, "--root", _corpus, "--json", Goal);
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.Equal("completed", root.GetProperty("status").GetString());
+        Assert.Contains("| FastAPI |", root.GetProperty("answer").GetString(), StringComparison.Ordinal);
+        Assert.Equal(4, root.GetProperty("plan").GetProperty("steps").GetArrayLength());
+        Assert.All(root.GetProperty("steps").EnumerateArray(), s =>
+        {
+            Assert.Equal("completed", s.GetProperty("status").GetString());
+            Assert.True(s.TryGetProperty("started_at", out _));
+            Assert.True(s.TryGetProperty("ended_at", out _));
+        });
+        Assert.True(root.GetProperty("usage").GetProperty("model_calls").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task Run_Endpoint_TalksToAnOpenAICompatibleServerAndNeverPrintsTheKey()
+    {
+        const string key = "sk-cli-e2e-secret";
+        var model = new ScriptedModel(r => r.Prompt switch
+        {
+            "route" => ModelReply.Json(new { plan = true, answer = "" }),
+            "plan_create" => ModelReply.Json(new { steps = new object[] { new { id = "s1", description = "Search", tool = "search.search", arguments = new { query = "Flask routing" } } } }),
+            "plan_reflect" => ModelReply.Json(new { approved = true, issues = Array.Empty<string>() }),
+            _ => new ModelReply("Flask uses @app.route."),
+        });
+        await using var server = new LoopbackOpenAIServer(model);
+
+        var (exit, output, error) = await RunAsync(null, "run", "--endpoint", server.BaseAddress.ToString(), "--model", "llama3.1", "--api-key", key, "--corpus", _corpus, "--root", _corpus, Goal);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("Flask uses @app.route.", output, StringComparison.Ordinal);
+        Assert.Contains("model: llama3.1 at " + server.BaseAddress, error, StringComparison.Ordinal);
+        Assert.Equal(["route", "plan_create", "plan_reflect", "synthesize"], model.Requests.Select(r => r.Prompt));
+        Assert.All(model.Requests, r =>
+        {
+            Assert.Equal("llama3.1", r.Json["model"]!.GetValue<string>());
+            Assert.Equal("Bearer " + key, r.Authorization);
+        });
+        Assert.Equal("json_object", model.RequestsFor("plan_create")[0].ResponseFormat);
+        Assert.Contains("flask.md", model.RequestsFor("synthesize")[0].User, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Chat_GreetingThenApprovedPlanThenSlashCommands()
+    {
+        var script = $"hello\n{Goal}\ny\n/history\n/mode linear\n/bogus\n/exit\n";
+
+        var (exit, output, error) = await RunAsync(script, "chat", "--offline", "--corpus", _corpus, "--root", _corpus);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("I'm Plansmith running on its built-in offline model", output, StringComparison.Ordinal);
+        Assert.Contains("Run this plan? [y]es / [n]o / [e]dit", output, StringComparison.Ordinal);
+        Assert.Contains("| Flask |", output, StringComparison.Ordinal);
+        Assert.Contains("you: hello", output, StringComparison.Ordinal);
+        Assert.Contains("Mode: Linear (parallelism 1", output, StringComparison.Ordinal);
+        Assert.Contains("Unknown command '/bogus'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Chat_RejectedPlan_RunsNothing()
+    {
+        var (exit, output, _) = await RunAsync($"{Goal}\nn\n/exit\n", "chat", "--offline", "--corpus", _corpus, "--root", _corpus);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("(plan rejected; nothing was run)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("[1/4", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Chat_EditedPlan_RunsWithoutTheDroppedStep()
+    {
+        var (exit, output, _) = await RunAsync($"{Goal}\ne\ndrop v1\nrun\n/exit\n", "chat", "--offline", "--corpus", _corpus, "--root", _corpus);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("[3/3 100%]", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("▶ v1", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_Mermaid_PrintsTheGraphWithoutRunning()
+    {
+        var (exit, output, _) = await RunAsync(null, "plan", "--offline", "--corpus", _corpus, "--root", _corpus, "--format", "mermaid", Goal);
+
+        Assert.Equal(0, exit);
+        Assert.StartsWith("flowchart TD", output, StringComparison.Ordinal);
+        Assert.Contains("s1 --> a1", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("▶", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invoke_RunCode_PrintsTheResult()
+    {
+        var (exit, output, _) = await RunAsync(null, "invoke", "analyze.run_code", "--arg", "language=javascript", "--arg", "code=console.log(6 * 7)");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("\"stdout\":\"42\\n\"", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invoke_MissingArgument_NamesIt()
+    {
+        var (exit, _, error) = await RunAsync(null, "invoke", "analyze.run_code", "--arg", "language=javascript");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--arg code=VALUE", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tools_ListsEveryPluginFunction()
+    {
+        var (exit, output, _) = await RunAsync(null, "tools", "--corpus", _corpus);
+
+        Assert.Equal(0, exit);
+        foreach (var name in new[] { "search.search", "search.fetch_url", "analyze.run_code", "analyze.analyze", "synthesize.compare", "files.read" })
+        {
+            Assert.Contains(name + " — ", output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task PromptsCheck_BrokenFolder_ExitsTwoNamingTheFile()
+    {
+        var prompts = Path.Combine(_work, "prompts", "route");
+        Directory.CreateDirectory(prompts);
+        File.WriteAllText(Path.Combine(prompts, "skprompt.txt"), "no message tags {{$request}}");
+
+        var (exit, _, error) = await RunAsync(null, "prompts", "check", "--prompts", Path.Combine(_work, "prompts"));
+
+        Assert.Equal(2, exit);
+        Assert.Contains(Path.Combine(prompts, "skprompt.txt"), error, StringComparison.Ordinal);
+        Assert.Contains("input 'tools' is never used", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PromptsList_ShowsWhereEachComesFrom()
+    {
+        var (exit, output, _) = await RunAsync(null, "prompts", "list");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("plan_create", output, StringComparison.Ordinal);
+        Assert.Contains("built-in", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("run --no-such-flag goal", "Unrecognized")]
+    [InlineData("run --endpoint http://localhost:11434/v1 goal", "--endpoint needs --model")]
+    [InlineData("run --model gpt-4o goal", "no API key: set OPENAI_API_KEY, or use --endpoint or --offline")]
+    [InlineData("run --offline --mode sideways goal", "sideways")]
+    [InlineData("run --offline --max-parallel 0 goal", "MaxParallelism")]
+    [InlineData("run --offline --corpus /no/such/folder goal", "does not exist")]
+    public async Task BadInput_ExitsTwoWithAHelpfulMessage(string commandLine, string expected)
+    {
+        var (exit, _, error) = await RunAsync(null, commandLine.Split(' '));
+
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+}
