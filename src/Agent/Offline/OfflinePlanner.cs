@@ -42,7 +42,7 @@ internal static partial class OfflinePlanner
                 : (object)new { id, description = $"Search for {query}", dependencies = Array.Empty<string>(), kind = "action", tool = search.Name, arguments = new Dictionary<string, object> { ["query"] = query } });
         }
 
-        var what = items.Count >= 2 ? $"{topic} for {Join(items)}".Trim() : goal;
+        var what = items.Count < 2 ? goal : topic.Length > 0 ? $"{topic} for {Join(items)}" : Join(items);
         steps.Add(new { id = "a1", description = $"Summarize the findings on {what}", dependencies = searchIds, kind = "action" });
         if (items.Count >= 2)
         {

@@ -14,7 +14,10 @@ internal static partial class OfflineWriter
         text.Append("# ").Append(goal).Append("\n\n");
         text.Append("*Arranged by Plansmith's offline model from the step results below: it quotes and orders them; it does not understand them.*\n\n");
         var (items, _) = OfflinePlanner.Items(goal);
-        var all = string.Join("\n", sections.Select(s => Digest(s.Body)));
+        // Quote search findings, not what earlier model steps wrote about them.
+        var digests = sections.Select(s => Digest(s.Body)).ToList();
+        var found = digests.Where(d => d.StartsWith("- ", StringComparison.Ordinal)).ToList();
+        var all = string.Join("\n", found.Count > 0 ? found : digests);
         if (items.Count >= 2)
         {
             text.Append("| Item | What the results say |\n|---|---|\n");
