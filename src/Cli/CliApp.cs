@@ -32,7 +32,8 @@ internal static class CliApp
             ValidateCommand.Create(console),
             ExecuteCommand.Create(console),
         };
-        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        // Ctrl+C is handled in Program, which passes its token in.
+        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

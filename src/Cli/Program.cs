@@ -1,3 +1,16 @@
 using Plansmith.Cli;
 
-return await CliApp.RunAsync(args, Console.Out, Console.Error);
+// The first Ctrl+C cancels the run cleanly (running steps are cancelled, partial results kept,
+// exit code 130); a second one ends the process at once.
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    if (!cancel.IsCancellationRequested)
+    {
+        e.Cancel = true;
+        Console.Error.WriteLine("Cancelling… (Ctrl+C again to stop at once)");
+        cancel.Cancel();
+    }
+};
+
+return await CliApp.RunAsync(args, Console.Out, Console.Error, Console.In, cancel.Token);

@@ -19,7 +19,11 @@ public static class CliProcess
         }
     }
 
-    public static async Task<(int Exit, string Out, string Err)> RunAsync(string workingDirectory, string? stdin, params string[] args)
+    public static Task<(int Exit, string Out, string Err)> RunAsync(string workingDirectory, string? stdin, params string[] args) =>
+        RunAsync(workingDirectory, stdin, null, args);
+
+    /// <summary>Runs the CLI; <paramref name="whileRunning"/> gets the process id and may act on it (send a signal).</summary>
+    public static async Task<(int Exit, string Out, string Err)> RunAsync(string workingDirectory, string? stdin, Func<int, Task>? whileRunning, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -50,6 +54,11 @@ public static class CliProcess
         }
 
         process.StandardInput.Close();
+        if (whileRunning is not null)
+        {
+            await whileRunning(process.Id);
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await error);

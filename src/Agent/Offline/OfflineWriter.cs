@@ -23,7 +23,8 @@ internal static partial class OfflineWriter
             text.Append("| Item | What the results say |\n|---|---|\n");
             foreach (var item in items)
             {
-                text.Append("| ").Append(item).Append(" | ").Append(Cell(Sentence(all, item) ?? "not covered by the results")).Append(" |\n");
+                var said = Sentence(all, item) ?? (item.EndsWith('s') && item.Length > 3 ? Sentence(all, item[..^1]) : null);
+                text.Append("| ").Append(item).Append(" | ").Append(Cell(said ?? "not covered by the results")).Append(" |\n");
             }
 
             text.Append('\n');

@@ -209,4 +209,43 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains(expected, error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_CtrlC_CancelsRunningStepsAndExits130()
+    {
+        var stepStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var never = new CancellationTokenSource();
+        var model = new ScriptedModel(async r =>
+        {
+            switch (r.Prompt)
+            {
+                case "plan_create":
+                    return ModelReply.Json(new { steps = new object[] { new { id = "s1", description = "Add", tool = "files.list", arguments = new { pattern = "*.md" } }, new { id = "s2", description = "Think for a long time", dependencies = new[] { "s1" } } } });
+                case "step_execute":
+                    stepStarted.TrySetResult();
+                    await Task.Delay(TimeSpan.FromSeconds(60), never.Token).ContinueWith(_ => { });
+                    return new ModelReply("too late");
+                default:
+                    return ModelReply.Json(new { approved = true, plan = true, issues = Array.Empty<string>() });
+            }
+        });
+        await using var server = new LoopbackOpenAIServer(model);
+
+        var (exit, output, error) = await CliProcess.RunAsync(
+            _work,
+            null,
+            async pid =>
+            {
+                await stepStarted.Task.WaitAsync(TimeSpan.FromSeconds(60));
+                using var kill = System.Diagnostics.Process.Start("kill", ["-INT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                await kill!.WaitForExitAsync();
+            },
+            "run", "--endpoint", server.BaseAddress.ToString(), "--model", "m", "--root", _corpus, Goal);
+        await never.CancelAsync();
+
+        Assert.Equal(130, exit);
+        Assert.Contains("✓ s1", output, StringComparison.Ordinal);
+        Assert.True(error.Contains("Cancelled", StringComparison.Ordinal), error + "\n---\n" + output);
+        Assert.Empty(model.RequestsFor("synthesize"));
+    }
 }
