@@ -90,16 +90,21 @@ public sealed record ModelReply(string? Text = null, IReadOnlyList<ToolCallReply
 public sealed class ScriptedModel
 {
     private readonly Func<ModelRequest, Task<ModelReply>> _script;
+    private readonly Func<ToolCallReply, string> _toolCallIds;
     private readonly ConcurrentQueue<ModelRequest> _requests = new();
 
     public ScriptedModel(Func<ModelRequest, ModelReply> script)
     {
         _script = request => Task.FromResult(script(request));
+        _toolCallIds = _ => $"call_{Guid.NewGuid():N}";
     }
 
-    public ScriptedModel(Func<ModelRequest, Task<ModelReply>> script)
+    /// <param name="script">The reply to each request.</param>
+    /// <param name="toolCallIds">The id of each tool call the model makes; random when null.</param>
+    public ScriptedModel(Func<ModelRequest, Task<ModelReply>> script, Func<ToolCallReply, string>? toolCallIds = null)
     {
         _script = script;
+        _toolCallIds = toolCallIds ?? (_ => $"call_{Guid.NewGuid():N}");
     }
 
     public IReadOnlyList<ModelRequest> Requests => [.. _requests];
@@ -124,10 +129,10 @@ public sealed class ScriptedModel
     private static object Usage(ModelReply reply) =>
         new { prompt_tokens = reply.InputTokens, completion_tokens = reply.OutputTokens, total_tokens = reply.InputTokens + reply.OutputTokens };
 
-    private static object? ToolCalls(ModelReply reply) =>
-        reply.ToolCalls?.Select((c, i) => new { id = $"call_{i}_{Guid.NewGuid():N}", type = "function", function = new { name = c.Name, arguments = c.Arguments } }).ToArray();
+    private object? ToolCalls(ModelReply reply) =>
+        reply.ToolCalls?.Select(c => new { id = _toolCallIds(c), type = "function", function = new { name = c.Name, arguments = c.Arguments } }).ToArray();
 
-    private static object Completion(ModelReply reply) => new
+    private object Completion(ModelReply reply) => new
     {
         id = "chatcmpl-scripted",
         @object = "chat.completion",

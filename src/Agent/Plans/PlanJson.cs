@@ -580,7 +580,7 @@ public static class PlanJson
         {
             foreach (var property in element.EnumerateObject())
             {
-                if (NormalizeKey(property.Name) == key)
+                if (MatchesKey(property.Name, key))
                 {
                     value = property.Value;
                     return true;
@@ -590,6 +590,31 @@ public static class PlanJson
 
         value = default;
         return false;
+    }
+
+    /// <summary>
+    /// Whether a property name is <paramref name="key"/> (lower case, no separators) once '_', '-'
+    /// and spaces are dropped and case is ignored; compares in place, without allocating.
+    /// </summary>
+    private static bool MatchesKey(string name, string key)
+    {
+        var k = 0;
+        foreach (var c in name)
+        {
+            if (c is '_' or '-' or ' ')
+            {
+                continue;
+            }
+
+            if (k >= key.Length || char.ToLowerInvariant(c) != key[k])
+            {
+                return false;
+            }
+
+            k++;
+        }
+
+        return k == key.Length;
     }
 
     /// <summary>"depends_on", "dependsOn", "Depends-On" all become "dependson".</summary>
