@@ -491,7 +491,7 @@ public sealed class PlanExecutor
                     state.Output = finished.Output;
                     _outputs[step.Id] = finished.Output!;
                     ExecutionLog.StepCompleted(_owner._logger, step.Id, duration.TotalMilliseconds, finished.Attempts);
-                    await EmitAsync(new StepCompleted(state.EndedAt.Value, Progress(), step.Id, step.Description, Preview(finished.Output!), duration, finished.Attempts, finished.UsedFallback)).ConfigureAwait(false);
+                    await EmitAsync(new StepCompleted(state.EndedAt.Value, Progress(), step.Id, step.Description, Preview(finished.Output!), duration, finished.Attempts, finished.UsedFallback, finished.Output!)).ConfigureAwait(false);
                     foreach (var dependent in _dependents[index])
                     {
                         if (--_waitingOn[dependent] == 0 && _states[dependent].Status == StepStatus.Pending)

@@ -5,6 +5,7 @@ using Microsoft.SemanticKernel;
 using Plansmith.Agent.Execution;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
+using Plansmith.Agent.Runs.Store;
 
 namespace Plansmith.Agent.Planning;
 
@@ -22,6 +23,7 @@ public sealed partial class PlanningAgent : IDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly bool _ownsPrompts;
+    private readonly IRunStore? _store;
 
     /// <summary>Creates an agent over a kernel.</summary>
     /// <param name="kernel">The kernel with the host's chat service and the plugins steps may call.</param>
@@ -30,6 +32,7 @@ public sealed partial class PlanningAgent : IDisposable
     /// <param name="approver">Who approves plans; every plan is approved when null.</param>
     /// <param name="timeProvider">The clock; the system clock when null.</param>
     /// <param name="loggerFactory">Where to log; nowhere when null.</param>
+    /// <param name="runStore">Where runs are recorded for history, reports and resume; not recorded when null.</param>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     /// <exception cref="PromptLibraryException">A prompt is missing or broken.</exception>
     public PlanningAgent(
@@ -38,9 +41,11 @@ public sealed partial class PlanningAgent : IDisposable
         PromptLibrary? prompts = null,
         IPlanApprover? approver = null,
         TimeProvider? timeProvider = null,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        IRunStore? runStore = null)
     {
         ArgumentNullException.ThrowIfNull(kernel);
+        _store = runStore;
         _kernel = kernel;
         _options = options ?? new PlansmithOptions();
         _options.Validate();
@@ -76,6 +81,20 @@ public sealed partial class PlanningAgent : IDisposable
         string? context = null,
         CancellationToken cancellationToken = default) =>
         EventStream.ReadAsync((emit, token) => RunCoreAsync(goal, context, options, emit, token), cancellationToken);
+
+    /// <summary>
+    /// Resumes a stored run: reloads its latest plan and results, runs no completed step again,
+    /// re-runs the steps that were running when it stopped (recording those that may have had side
+    /// effects as unverified), and carries on to the answer.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The agent has no run store.</exception>
+    /// <exception cref="RunStoreException">No run has this id, or it already completed.</exception>
+    public Task<AgentRunResult> ResumeAsync(string runId, PlansmithOptions? options = null, CancellationToken cancellationToken = default) =>
+        ResumeCoreAsync(runId, options, _ => ValueTask.CompletedTask, cancellationToken);
+
+    /// <summary>Resumes a stored run and streams its events; see <see cref="ResumeAsync"/>.</summary>
+    public IAsyncEnumerable<ExecutionEvent> ResumeStreamingAsync(string runId, PlansmithOptions? options = null, CancellationToken cancellationToken = default) =>
+        EventStream.ReadAsync((emit, token) => ResumeCoreAsync(runId, options, emit, token), cancellationToken);
 
     /// <summary>
     /// Makes and reviews a plan without running it: create (with validation feedback) and the
@@ -117,6 +136,61 @@ public sealed partial class PlanningAgent : IDisposable
         }
     }
 
+    private async Task<AgentRunResult> ResumeCoreAsync(string runId, PlansmithOptions? runOptions, Func<ExecutionEvent, ValueTask> sink, CancellationToken cancellationToken)
+    {
+        var store = _store ?? throw new InvalidOperationException("Resuming needs a run store: create the agent with one.");
+        var stored = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
+                     ?? throw new RunStoreException($"No run '{runId}' in the store. 'plansmith runs' lists the runs.");
+        if (stored.Status is "completed" or "answered")
+        {
+            throw new RunStoreException($"Run '{runId}' already {stored.Status}; there is nothing to resume.");
+        }
+
+        var options = runOptions ?? _options;
+        options.Validate();
+        var run = new Run(this, stored.Info.Goal, null, options, sink);
+        try
+        {
+            return await run.ResumeAsync(stored, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            run.Dispose();
+        }
+    }
+
+    /// <summary>What the store records when a run starts: never a key.</summary>
+    private RunInfo Describe(string goal, PlansmithOptions options)
+    {
+        var service = _kernel.Services.GetService(typeof(Microsoft.SemanticKernel.ChatCompletion.IChatCompletionService)) as Microsoft.SemanticKernel.ChatCompletion.IChatCompletionService;
+        var model = service is null ? "unknown model" : Microsoft.SemanticKernel.Services.AIServiceExtensions.GetModelId(service) ?? service.GetType().Name;
+        var endpoint = service?.Attributes.TryGetValue("Endpoint", out var e) == true && e is not null ? $" at {e}" : string.Empty;
+        var tools = _kernel.Plugins.SelectMany(p => p.Select(f => $"{p.Name}.{f.Name}({string.Join(",", f.Metadata.Parameters.Select(x => x.Name))})")).Order(StringComparer.Ordinal).ToList();
+        var prompts = string.Join("\n", Prompts.List().Select(p => p.Name + "\n" + p.Template));
+        var optionsJson = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            options.MaxSteps, options.MaxReplans, options.MaxDepth, options.MaxReflectionRounds, options.MaxPlanAttempts, options.MaxToolCallsPerStep, options.UseRouter,
+            options.Execution.MaxParallelism, options.Execution.MaxRetries, StepTimeout = options.Execution.StepTimeout.ToString(),
+            options.Budget.MaxModelCalls, options.Budget.MaxTokens, MaxDuration = options.Budget.MaxDuration.ToString(), Agents = options.Agents.Keys,
+        });
+        return new RunInfo(goal, model + endpoint, optionsJson, Hash(prompts), Hash(string.Join("\n", tools)), tools);
+    }
+
+    private static string Hash(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
+
+    /// <summary>Whether running the step again cannot repeat a side effect.</summary>
+    private bool IsIdempotent(PlanStep? step)
+    {
+        if (step?.Tool is null || !ToolResolver.TryResolve(_kernel.Plugins, step.Tool, out var function))
+        {
+            return false;
+        }
+
+        return function.Metadata.AdditionalProperties.TryGetValue("idempotent", out var flag) && flag is true
+               || function.UnderlyingMethod?.GetCustomAttributes(typeof(IdempotentAttribute), inherit: false).Length > 0;
+    }
+
     private PlanExecutor CreateExecutor(RunScope scope)
     {
         var chat = new ChatStepExecutor(scope);
@@ -144,6 +218,7 @@ public sealed partial class PlanningAgent : IDisposable
         private readonly DateTimeOffset _startedAt;
         private Plan? _plan;
         private int _replans;
+        private string? _runId;
 
         public Run(PlanningAgent agent, string goal, string? context, PlansmithOptions options, Func<ExecutionEvent, ValueTask> sink)
         {
@@ -154,14 +229,20 @@ public sealed partial class PlanningAgent : IDisposable
             _startedAt = agent._time.GetUtcNow();
             _meter = new RunMeter(options.Budget, agent._time);
             _runEvents = new RunEvents(
-                e =>
+                async e =>
                 {
+                    // Stored first: a step counts as completed only once its output is in the store.
+                    if (_agent._store is { } store && _runId is { } id)
+                    {
+                        await store.AppendEventAsync(id, e, CancellationToken.None).ConfigureAwait(false);
+                    }
+
                     lock (_eventsLock)
                     {
                         _events.Add(e);
                     }
 
-                    return sink(e);
+                    await sink(e).ConfigureAwait(false);
                 },
                 agent._time);
             _gateway = new ModelGateway(agent._kernel, agent.Prompts, _meter);
@@ -176,9 +257,13 @@ public sealed partial class PlanningAgent : IDisposable
         public async Task<AgentRunResult> ExecuteAsync(CancellationToken cancellationToken)
         {
             Log.RunStarting(_agent._logger, _options.MaxSteps, _options.Execution.MaxParallelism);
+            if (_agent._store is { } store)
+            {
+                _runId = await store.CreateRunAsync(_agent.Describe(_goal, _options), cancellationToken).ConfigureAwait(false);
+            }
+
             AgentRunStatus status;
             string? error = null;
-            var answer = string.Empty;
             try
             {
                 if (_options.UseRouter)
@@ -223,12 +308,80 @@ public sealed partial class PlanningAgent : IDisposable
                 return await FinishAsync(AgentRunStatus.Failed, string.Empty, $"A model call failed while planning: {ex.Message}").ConfigureAwait(false);
             }
 
+            return await AnswerAsync(status, error, cancellationToken).ConfigureAwait(false);
+        }
+
+        public async Task<AgentRunResult> ResumeAsync(StoredRun stored, CancellationToken cancellationToken)
+        {
+            _runId = stored.Id;
+            _versions.AddRange(stored.PlanVersions);
+            _plan = stored.PlanVersions.Count == 0 ? null : stored.PlanVersions[^1];
+            if (_plan is null)
+            {
+                // It stopped before a plan was made: plan afresh under the same run id.
+                return await ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var step in stored.Steps.Where(s => s.Status == "completed" && s.Output is not null && _plan.FindStep(s.StepId) is not null))
+            {
+                _outputs[step.StepId] = step.Output!;
+                _records[step.StepId] = new StepRecord
+                {
+                    StepId = step.StepId, Status = StepStatus.Completed, Output = step.Output, Attempts = step.Attempts,
+                    StartedAt = step.StartedAt, EndedAt = step.EndedAt, Restored = true,
+                };
+            }
+
+            var interrupted = stored.Steps.Where(s => s.Status == "running").Select(s => s.StepId).ToList();
+            var unverified = interrupted.Where(id => !_agent.IsIdempotent(_plan.FindStep(id))).ToList();
+            if (_agent._store is { } store)
+            {
+                await store.MarkUnverifiedAsync(stored.Id, unverified, cancellationToken).ConfigureAwait(false);
+            }
+
+            var now = _agent.Describe(_goal, _options);
+            var warnings = new List<string>();
+            if (now.PromptsFingerprint != stored.Info.PromptsFingerprint)
+            {
+                warnings.Add("The prompts changed since the run started; the rest of it uses the current ones.");
+            }
+
+            if (now.ToolsFingerprint != stored.Info.ToolsFingerprint)
+            {
+                var added = now.ToolNames.Except(stored.Info.ToolNames).ToList();
+                var removed = stored.Info.ToolNames.Except(now.ToolNames).ToList();
+                warnings.Add($"The tools changed since the run started (added: {(added.Count == 0 ? "none" : string.Join(", ", added))}; removed or changed: {(removed.Count == 0 ? "none" : string.Join(", ", removed))}).");
+            }
+
+            foreach (var warning in warnings)
+            {
+                Log.ResumeWarning(_agent._logger, stored.Id, warning);
+            }
+
+            await EmitAsync(new RunResumed(Now, default, stored.Id, [.. _outputs.Keys.Order(StringComparer.Ordinal)], unverified, warnings)).ConfigureAwait(false);
+            AgentRunStatus status;
+            string? error;
+            try
+            {
+                (status, error) = await ExecutePlanAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (BudgetExceededException ex)
+            {
+                await EmitAsync(new BudgetExhausted(Now, _runEvents.Progress, ex.Message)).ConfigureAwait(false);
+                (status, error) = (AgentRunStatus.BudgetExhausted, ex.Message);
+            }
+
+            return await AnswerAsync(status, error, cancellationToken).ConfigureAwait(false);
+        }
+
+        private async Task<AgentRunResult> AnswerAsync(AgentRunStatus status, string? error, CancellationToken cancellationToken)
+        {
             if (status == AgentRunStatus.Cancelled)
             {
                 return await FinishAsync(status, string.Empty, error).ConfigureAwait(false);
             }
 
-            (answer, var answerError) = await SynthesizeAsync(status, error, cancellationToken).ConfigureAwait(false);
+            var (answer, answerError) = await SynthesizeAsync(status, error, cancellationToken).ConfigureAwait(false);
             return await FinishAsync(status, answer, answerError is null ? error : (error is null ? answerError : error + " " + answerError)).ConfigureAwait(false);
         }
 
@@ -290,6 +443,7 @@ public sealed partial class PlanningAgent : IDisposable
             }
 
             _plan = plan;
+            await EmitAsync(new PlanApproved(Now, default, plan, approval.Decision == PlanApprovalDecision.Edited)).ConfigureAwait(false);
             return true;
         }
 
@@ -417,6 +571,12 @@ public sealed partial class PlanningAgent : IDisposable
                 EndedAt = Now,
                 Error = error,
             };
+            if (_agent._store is { } store && _runId is { } id)
+            {
+                await store.CompleteRunAsync(id, status, answer, error, result.Usage, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            result = result with { RunId = _runId };
             var completed = new RunCompleted(Now, _runEvents.Progress, result);
             result = result with { Events = [.. events, completed] };
             completed = completed with { Result = result };
@@ -452,5 +612,8 @@ public sealed partial class PlanningAgent : IDisposable
 
         [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "The answer could not be written: {Error}")]
         public static partial void AnswerFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Resuming run {RunId}: {Warning}")]
+        public static partial void ResumeWarning(ILogger logger, string runId, string warning);
     }
 }

@@ -22,6 +22,12 @@ public sealed record PlanReflected(DateTimeOffset Timestamp, ExecutionProgress P
 /// <summary>The plan waits for approval.</summary>
 public sealed record PlanApprovalRequested(DateTimeOffset Timestamp, ExecutionProgress Progress, Plan Plan) : ExecutionEvent(Timestamp, Progress);
 
+/// <summary>The plan that will run, after approval: as it was, or as the approver edited it.</summary>
+public sealed record PlanApproved(DateTimeOffset Timestamp, ExecutionProgress Progress, Plan Plan, bool Edited) : ExecutionEvent(Timestamp, Progress);
+
+/// <summary>A stored run is being resumed; <paramref name="Warnings"/> names what changed since it started.</summary>
+public sealed record RunResumed(DateTimeOffset Timestamp, ExecutionProgress Progress, string RunId, IReadOnlyList<string> CompletedSteps, IReadOnlyList<string> Unverified, IReadOnlyList<string> Warnings) : ExecutionEvent(Timestamp, Progress);
+
 /// <summary>A step failed for good and a revised plan for the remaining work replaces the rest.</summary>
 public sealed record Replanned(DateTimeOffset Timestamp, ExecutionProgress Progress, int Replan, string FailedStepId, string Error, Plan Plan) : ExecutionEvent(Timestamp, Progress);
 

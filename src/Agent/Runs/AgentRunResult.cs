@@ -32,6 +32,9 @@ public sealed record AgentRunResult
     /// <summary>The goal.</summary>
     public required string Goal { get; init; }
 
+    /// <summary>The run's id in the run store, or null when it was not recorded.</summary>
+    public string? RunId { get; init; }
+
     /// <summary>How the run ended.</summary>
     public AgentRunStatus Status { get; init; }
 

@@ -37,7 +37,7 @@ public sealed record StepFallbackStarted(
     string FallbackDescription,
     string Error) : ExecutionEvent(Timestamp, Progress);
 
-/// <summary>A step completed with an output.</summary>
+/// <summary>A step completed with an output (<paramref name="Output"/> whole, <paramref name="OutputPreview"/> for display).</summary>
 public sealed record StepCompleted(
     DateTimeOffset Timestamp,
     ExecutionProgress Progress,
@@ -46,7 +46,8 @@ public sealed record StepCompleted(
     string OutputPreview,
     TimeSpan Duration,
     int Attempts,
-    bool UsedFallback) : ExecutionEvent(Timestamp, Progress);
+    bool UsedFallback,
+    string Output) : ExecutionEvent(Timestamp, Progress);
 
 /// <summary>A step failed for good: retries and fallback, if any, are spent.</summary>
 public sealed record StepFailed(

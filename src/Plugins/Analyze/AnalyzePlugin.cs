@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.SemanticKernel;
+using Plansmith.Agent.Runs;
 using Plansmith.Agent.Planning;
 
 namespace Plansmith.Plugins.Analyze;
@@ -34,6 +35,7 @@ public sealed partial class AnalyzePlugin
     }
 
     /// <summary>Runs a program in the sandbox.</summary>
+    [Idempotent]
     [KernelFunction("run_code"), Description("Runs a program in a sandbox (no network, no host files, limited time and memory) and returns JSON: stdout, stderr, exitCode, duration and the limit hit, if any.")]
     public async Task<string> RunCodeAsync(
         [Description("The language: python or javascript.")] string language,
@@ -45,6 +47,7 @@ public sealed partial class AnalyzePlugin
     }
 
     /// <summary>Answers a question about data by having the model write code and running it.</summary>
+    [Idempotent]
     [KernelFunction("analyze"), Description("Answers a question about data (JSON, CSV or text) by writing a program, running it in a sandbox and fixing it when it fails. Returns JSON with the answer and the program.")]
     public async Task<string> AnalyzeAsync(
         Kernel kernel,

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text;
 using System.Text.Json;
 using Microsoft.SemanticKernel;
+using Plansmith.Agent.Runs;
 
 namespace Plansmith.Plugins.Files;
 
@@ -34,6 +35,7 @@ public sealed class FilesPlugin
     }
 
     /// <summary>Lists files under the root whose relative path matches a pattern.</summary>
+    [Idempotent]
     [KernelFunction("list"), Description("Lists files under the document folder whose path matches a glob pattern such as '*.md' or 'docs/*.txt'. Returns a JSON array of {path, bytes}.")]
     public string List(
         [Description("A glob pattern on the file name, e.g. '*.md'; '*' for every file.")] string pattern = "*",
@@ -55,6 +57,7 @@ public sealed class FilesPlugin
     }
 
     /// <summary>Reads a text file under the root, up to a size limit.</summary>
+    [Idempotent]
     [KernelFunction("read"), Description("Reads a text file from the document folder. Long files are cut at maxChars characters and say so.")]
     public async Task<string> ReadAsync(
         [Description("Path of the file, relative to the document folder.")] string path,

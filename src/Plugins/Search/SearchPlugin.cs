@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.SemanticKernel;
+using Plansmith.Agent.Runs;
 
 namespace Plansmith.Plugins.Search;
 
@@ -33,6 +34,7 @@ public sealed class SearchPlugin
     }
 
     /// <summary>Searches the local documents.</summary>
+    [Idempotent]
     [KernelFunction("search"), Description("Searches the user's documents and returns the best matching passages as JSON: source file, title, score, snippet and passage text.")]
     public async Task<string> SearchAsync(
         [Description("What to look for, in words likely to appear in the documents.")] string query,
@@ -60,6 +62,7 @@ public sealed class SearchPlugin
     }
 
     /// <summary>Searches the web through the configured provider.</summary>
+    [Idempotent]
     [KernelFunction("web_search"), Description("Searches the web and returns the best results as JSON: url, title and snippet.")]
     public async Task<string> WebSearchAsync(
         [Description("The search query.")] string query,
@@ -76,6 +79,7 @@ public sealed class SearchPlugin
     }
 
     /// <summary>Fetches a page's readable text.</summary>
+    [Idempotent]
     [KernelFunction("fetch_url"), Description("Fetches a web page (http or https) and returns its readable text, without navigation or scripts.")]
     public Task<string> FetchUrlAsync(
         [Description("The page's full URL.")] string url,

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Microsoft.SemanticKernel;
+using Plansmith.Agent.Runs;
 using Plansmith.Agent.Planning;
 
 namespace Plansmith.Plugins.Synthesize;
@@ -20,6 +21,7 @@ public sealed class SynthesizePlugin
     }
 
     /// <summary>Writes an answer to a goal from findings.</summary>
+    [Idempotent]
     [KernelFunction("synthesize"), Description("Writes a Markdown answer to a goal from the findings gathered so far, saying where they fall short.")]
     public async Task<string> SynthesizeAsync(
         Kernel kernel,
@@ -35,6 +37,7 @@ public sealed class SynthesizePlugin
     }
 
     /// <summary>Compares items on criteria.</summary>
+    [Idempotent]
     [KernelFunction("compare"), Description("Compares items on the given criteria in Markdown, as a table by default, with a short summary.")]
     public async Task<string> CompareAsync(
         Kernel kernel,
