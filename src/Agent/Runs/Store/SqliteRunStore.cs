@@ -133,8 +133,7 @@ public sealed class SqliteRunStore : IRunStore
                     attempts = COALESCE($attempts, attempts),
                     started_at = CASE WHEN $status = 'running' THEN $at ELSE started_at END,
                     ended_at = CASE WHEN $status <> 'running' THEN $at ELSE NULL END,
-                    error = $error,
-                    unverified = CASE WHEN $status = 'completed' THEN 0 ELSE unverified END
+                    error = $error
                 """,
                 c =>
                 {

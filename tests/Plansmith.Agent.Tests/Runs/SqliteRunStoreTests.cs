@@ -1,0 +1,240 @@
+using System.ComponentModel;
+using System.Security.Cryptography;
+using Microsoft.Data.Sqlite;
+using Microsoft.SemanticKernel;
+using Plansmith.Agent.Planning;
+using Plansmith.Agent.Runs;
+using Plansmith.Agent.Runs.Store;
+using Plansmith.Agent.Tests.TestSupport.OpenAI;
+using Plansmith.Testing;
+
+namespace Plansmith.Agent.Tests.Runs;
+
+public sealed class SqliteRunStoreTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("plansmith-store-").FullName;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private string StorePath => Path.Combine(_dir, "runs.db");
+
+    public sealed class CountingPlugin
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        [KernelFunction("count"), Description("Counts a call and returns its argument.")]
+        public string Count([Description("A value")] string value)
+        {
+            Interlocked.Increment(ref _calls);
+            return "counted " + value;
+        }
+    }
+
+    private static object Step(string id, string description, string[]? dependencies = null, string? tool = null, object? arguments = null) =>
+        new { id, description, dependencies = dependencies ?? [], tool, arguments };
+
+    [Fact]
+    public async Task Run_WithStore_RecordsRunPlanStepsEventsAndAnswer()
+    {
+        var model = new ScriptedModel(r => r.Prompt == "plan_create"
+            ? ModelReply.Json(new { steps = new[] { Step("s1", "Add", tool: "math.add", arguments: new { a = 1, b = 2 }), Step("s2", "Explain ${s1}", ["s1"]) } })
+            : new ModelReply(r.Prompt == "step_execute" ? "three" : "The answer is 3."));
+        var store = new SqliteRunStore(StorePath);
+        using var agent = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(), runStore: store);
+
+        var result = await agent.RunAsync("Add one and two");
+        var stored = await store.GetRunAsync(result.RunId!);
+
+        Assert.NotNull(stored);
+        Assert.Equal("completed", stored.Status);
+        Assert.Equal("The answer is 3.", stored.Answer);
+        Assert.Equal("Add one and two", stored.Info.Goal);
+        Assert.Equal("scripted-model at http://scripted.invalid/v1/", stored.Info.Provider);
+        Assert.DoesNotContain(TestAgents.ApiKey, stored.Info.Provider + stored.Info.OptionsJson, StringComparison.Ordinal);
+        Assert.Equal(["s1", "s2"], stored.PlanVersions[^1].Steps.Select(s => s.Id));
+        Assert.Equal("3", stored.Steps.Single(s => s.StepId == "s1").Output);
+        Assert.Equal("three", stored.Steps.Single(s => s.StepId == "s2").Output);
+        Assert.All(stored.Steps, s => Assert.Equal("completed", s.Status));
+        Assert.Contains(stored.Events, e => e.Type == nameof(StepCompleted));
+        Assert.Equal(result.Usage.ModelCalls, stored.Usage.ModelCalls);
+        var listed = Assert.Single(await store.ListRunsAsync());
+        Assert.Equal(result.RunId, listed.Id);
+        Assert.True(await store.DeleteRunAsync(result.RunId!));
+        Assert.Null(await store.GetRunAsync(result.RunId!));
+        Assert.False(await store.DeleteRunAsync(result.RunId!));
+    }
+
+    [Fact]
+    public async Task Resume_AfterAnInterruptedRun_RunsNoCompletedStepAgainAndMarksUnverified()
+    {
+        using var cancel = new CancellationTokenSource();
+        var firstSession = true;
+        var model = new ScriptedModel(async r =>
+        {
+            switch (r.Prompt)
+            {
+                case "plan_create":
+                    return ModelReply.Json(new { steps = new[] { Step("s1", "Count", tool: "counting.count", arguments: new { value = "a" }), Step("s2", "Think about ${s1}", ["s1"]), Step("s3", "Finish ${s2}", ["s2"], tool: "counting.count", arguments: new { value = "${s2}" }) } });
+                case "step_execute" when firstSession:
+                    await cancel.CancelAsync();
+                    await Task.Delay(TimeSpan.FromSeconds(30), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2)).ContinueWith(_ => { });
+                    return new ModelReply("too late");
+                case "step_execute":
+                    return new ModelReply("thought");
+                default:
+                    return new ModelReply("Finished.");
+            }
+        });
+        var counting = new CountingPlugin();
+        var kernel = TestAgents.Kernel(model, k => k.Plugins.AddFromObject(counting, "counting"));
+        var store = new SqliteRunStore(StorePath);
+        using var agent = new PlanningAgent(kernel, TestAgents.Options(), runStore: store);
+        var first = await agent.RunAsync("Count and think", cancellationToken: cancel.Token);
+        Assert.Equal(AgentRunStatus.Cancelled, first.Status);
+        Assert.Equal(1, counting.Calls);
+        firstSession = false;
+
+        var resumed = await agent.ResumeAsync(first.RunId!);
+
+        Assert.Equal(AgentRunStatus.Completed, resumed.Status);
+        Assert.Equal(first.RunId, resumed.RunId);
+        Assert.Equal(2, counting.Calls); // s1 once in the first session, s3 once now.
+        Assert.Equal("counted a", resumed["s1"].Output);
+        Assert.True(resumed["s1"].Restored);
+        Assert.Equal("counted thought", resumed["s3"].Output);
+        Assert.Single(model.RequestsFor("plan_create"));
+        var note = Assert.Single(resumed.Events.OfType<RunResumed>());
+        Assert.Equal(["s1"], note.CompletedSteps);
+        Assert.Equal(["s2"], note.Unverified);
+        Assert.Empty(note.Warnings);
+        var stored = await store.GetRunAsync(first.RunId!);
+        Assert.Equal("completed", stored!.Status);
+        // s2 may have had its effect in the first session too: the record keeps saying so.
+        Assert.True(stored.Steps.Single(s => s.StepId == "s2").Unverified);
+        Assert.False(stored.Steps.Single(s => s.StepId == "s1").Unverified);
+        await Assert.ThrowsAsync<RunStoreException>(() => agent.ResumeAsync(first.RunId!));
+    }
+
+    [Fact]
+    public async Task Resume_WhenToolsChanged_WarnsNamingTheDifference()
+    {
+        var store = new SqliteRunStore(StorePath);
+        using var cancel = new CancellationTokenSource();
+        var model = new ScriptedModel(async r =>
+        {
+            if (r.Prompt == "plan_create")
+            {
+                return ModelReply.Json(new { steps = new[] { Step("s1", "Think") } });
+            }
+
+            if (r.Prompt == "step_execute" && !cancel.IsCancellationRequested)
+            {
+                await cancel.CancelAsync();
+                await Task.Delay(TimeSpan.FromSeconds(2)).ContinueWith(_ => { });
+            }
+
+            return new ModelReply("ok");
+        });
+        using (var before = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(), runStore: store))
+        {
+            var first = await before.RunAsync("Think", cancellationToken: cancel.Token);
+            using var after = new PlanningAgent(TestAgents.Kernel(model, k => k.Plugins.AddFromObject(new CountingPlugin(), "counting")), TestAgents.Options(), runStore: store);
+
+            var resumed = await after.ResumeAsync(first.RunId!);
+
+            var warning = Assert.Single(Assert.Single(resumed.Events.OfType<RunResumed>()).Warnings);
+            Assert.Contains("added: counting.count(value)", warning, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentRuns_SharingOneStore_AreAllRecorded()
+    {
+        var model = new ScriptedModel(r => r.Prompt == "plan_create"
+            ? ModelReply.Json(new { steps = Enumerable.Range(1, 5).Select(i => Step($"s{i}", "Add", tool: "math.add", arguments: new { a = i, b = i })).ToArray() })
+            : new ModelReply("done"));
+        var store = new SqliteRunStore(StorePath);
+        using var agent = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(), runStore: store);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => agent.RunAsync($"run {i}")));
+
+        Assert.All(results, r => Assert.Equal(AgentRunStatus.Completed, r.Status));
+        Assert.Equal(12, (await store.ListRunsAsync()).Count);
+        foreach (var result in results)
+        {
+            var stored = await store.GetRunAsync(result.RunId!);
+            Assert.Equal(5, stored!.Steps.Count(s => s.Status == "completed"));
+        }
+    }
+
+    [Fact]
+    public void Open_NewerSchema_IsRefusedAndLeftUntouched()
+    {
+        _ = new SqliteRunStore(StorePath);
+        using (var connection = new SqliteConnection($"Data Source={StorePath}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 99";
+            command.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        var before = SHA256.HashData(File.ReadAllBytes(StorePath));
+
+        var ex = Assert.Throws<RunStoreException>(() => new SqliteRunStore(StorePath));
+
+        SqliteConnection.ClearAllPools();
+        Assert.Contains("newer Plansmith (schema 99", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(StorePath)));
+    }
+
+    [Fact]
+    public void Open_CorruptFile_IsRefusedAndLeftUntouched()
+    {
+        var garbage = new byte[8192];
+        new Random(3).NextBytes(garbage);
+        File.WriteAllBytes(StorePath, garbage);
+
+        var ex = Assert.Throws<RunStoreException>(() => new SqliteRunStore(StorePath));
+
+        SqliteConnection.ClearAllPools();
+        Assert.Contains("not a Plansmith run store or is damaged", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(garbage, File.ReadAllBytes(StorePath));
+    }
+
+    [Fact]
+    public void Open_SomeoneElsesDatabase_IsRefused()
+    {
+        using (var connection = new SqliteConnection($"Data Source={StorePath}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE invoices (id INTEGER)";
+            command.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+
+        var ex = Assert.Throws<RunStoreException>(() => new SqliteRunStore(StorePath));
+
+        Assert.Contains("not a Plansmith run store", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Resume_UnknownRun_SaysHowToListRuns()
+    {
+        var store = new SqliteRunStore(StorePath);
+        using var agent = new PlanningAgent(new Kernel(), TestAgents.Options(), runStore: store);
+
+        var ex = await Assert.ThrowsAsync<RunStoreException>(() => agent.ResumeAsync("nope"));
+
+        Assert.Contains("plansmith runs", ex.Message, StringComparison.Ordinal);
+    }
+}
