@@ -26,6 +26,8 @@ internal static class CliApp
             RunCommand.Create(console),
             PlanCommand.Create(console),
             ChatCommand.Create(console),
+            RunsCommand.Resume(console),
+            RunsCommand.Runs(console),
             ToolsCommand.Create(console),
             InvokeCommand.Create(console),
             PromptsCommand.Create(console),

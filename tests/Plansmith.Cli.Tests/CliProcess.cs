@@ -45,6 +45,9 @@ public static class CliProcess
         }
 
         start.Environment["DOTNET_NOLOGO"] = "1";
+
+        // The default run store lives under the data folder: keep each test's runs in its own.
+        start.Environment["XDG_DATA_HOME"] = Path.Combine(workingDirectory, ".data");
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

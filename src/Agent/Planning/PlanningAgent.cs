@@ -257,7 +257,7 @@ public sealed partial class PlanningAgent : IDisposable
         public async Task<AgentRunResult> ExecuteAsync(CancellationToken cancellationToken)
         {
             Log.RunStarting(_agent._logger, _options.MaxSteps, _options.Execution.MaxParallelism);
-            if (_agent._store is { } store)
+            if (_agent._store is { } store && _runId is null)
             {
                 _runId = await store.CreateRunAsync(_agent.Describe(_goal, _options), cancellationToken).ConfigureAwait(false);
             }

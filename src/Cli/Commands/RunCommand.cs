@@ -38,7 +38,7 @@ internal static class RunCommand
             }
 
             IPlanApprover? approver = parse.GetValue(approve) ? new ConsoleApprover(console.In, console.Out) : null;
-            using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, approver, loggerFactory: host.LoggerFactory);
+            using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, approver, loggerFactory: host.LoggerFactory, runStore: host.Store);
             var result = await CliRun.RunAsync(agent, parse.GetRequiredValue(goal), options, null, console, silent, cancellationToken);
             if (asJson)
             {
@@ -153,7 +153,8 @@ internal static class CliRun
 
         if (!quiet)
         {
-            await console.Error.WriteLineAsync($"{result.Status} in {result.Duration.TotalSeconds:0.0} s · {result.Usage.ModelCalls} model calls · {result.Usage.TotalTokens} tokens");
+            var recorded = result.RunId is null ? string.Empty : $" · run {result.RunId}";
+            await console.Error.WriteLineAsync($"{result.Status} in {result.Duration.TotalSeconds:0.0} s · {result.Usage.ModelCalls} model calls · {result.Usage.TotalTokens} tokens{recorded}");
         }
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Offline;
 using Plansmith.Agent.Planning;
+using Plansmith.Agent.Runs.Store;
 using Plansmith.Plugins.Hosting;
 
 namespace Plansmith.Cli.Setup;
@@ -39,6 +40,9 @@ internal sealed class AgentHost : IDisposable
     public bool IsOffline { get; }
 
     public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>The run store, or null with --no-store.</summary>
+    public IRunStore? Store { get; private set; }
 
     /// <summary>Builds the host. Throws <see cref="CliSetupException"/> for any usage or configuration error.</summary>
     public static AgentHost Create(AgentSettings settings, TextWriter diagnostics, bool needsModel = true)
@@ -118,7 +122,31 @@ internal sealed class AgentHost : IDisposable
             throw new CliSetupException("Invalid settings: " + string.Join(" ", problems));
         }
 
+        host.Store = OpenStore(settings, configuration);
         return host;
+    }
+
+    /// <summary>The run store the options name (default file unless --no-store).</summary>
+    public static IRunStore? OpenStore(AgentSettings settings, IConfiguration? configuration = null)
+    {
+        if (settings.NoStore)
+        {
+            return null;
+        }
+
+        var path = settings.Store?.FullName ?? configuration?["Plansmith:Store"] ?? SqliteRunStore.DefaultPath;
+        try
+        {
+            return new SqliteRunStore(path);
+        }
+        catch (RunStoreException ex)
+        {
+            throw new CliSetupException(ex.Message);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            throw new CliSetupException($"The run store '{path}' cannot be opened ({ex.Message}). Use another file with --store, or --no-store.");
+        }
     }
 
     public void Dispose()

@@ -24,13 +24,17 @@ internal sealed class AgentOptions
 
     public Option<DirectoryInfo?> Root { get; } = new("--root") { Description = "The folder files.list and files.read may read (default: the current folder)." };
 
+    public Option<FileInfo?> Store { get; } = new("--store") { Description = "The run store (SQLite) to record runs in; default: runs.db under the user's local data folder." };
+
+    public Option<bool> NoStore { get; } = new("--no-store") { Description = "Do not record this run." };
+
     public Option<FileInfo?> Config { get; } = new("--config") { Description = "A settings file (default: appsettings.json in the current folder, if there is one)." };
 
     public Option<bool> Verbose { get; } = new("--verbose") { Description = "Log details to standard error." };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Endpoint, Model, ApiKey, AzureEndpoint, Offline, Corpus, Prompts, Root, Config, Verbose })
+        foreach (var option in new Option[] { Endpoint, Model, ApiKey, AzureEndpoint, Offline, Corpus, Prompts, Root, Store, NoStore, Config, Verbose })
         {
             command.Options.Add(option);
         }
@@ -45,6 +49,8 @@ internal sealed class AgentOptions
         parse.GetValue(Corpus),
         parse.GetValue(Prompts),
         parse.GetValue(Root),
+        parse.GetValue(Store),
+        parse.GetValue(NoStore),
         parse.GetValue(Config),
         parse.GetValue(Verbose));
 }
@@ -59,5 +65,7 @@ internal sealed record AgentSettings(
     DirectoryInfo? Corpus,
     DirectoryInfo? Prompts,
     DirectoryInfo? Root,
+    FileInfo? Store,
+    bool NoStore,
     FileInfo? Config,
     bool Verbose);

@@ -1,0 +1,203 @@
+using System.CommandLine;
+using System.Globalization;
+using Plansmith.Agent.Planning;
+using Plansmith.Agent.Runs;
+using Plansmith.Agent.Runs.Reports;
+using Plansmith.Agent.Runs.Store;
+using Plansmith.Cli.Setup;
+
+namespace Plansmith.Cli.Commands;
+
+/// <summary><c>plansmith resume RUN_ID</c> and <c>plansmith runs [show|delete|report]</c>.</summary>
+internal static class RunsCommand
+{
+    public static Command Resume(CliConsole console)
+    {
+        var id = new Argument<string>("run-id") { Description = "The run to resume (see 'plansmith runs')." };
+        var agentOptions = new AgentOptions();
+        var json = new Option<bool>("--json") { Description = "Print the run result as JSON." };
+        var limits = new RunLimitOptions();
+        var command = new Command("resume", "Resume a run that stopped: completed steps are not run again.") { id, json };
+        agentOptions.AddTo(command);
+        limits.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var host = CliRun.Host(console, agentOptions.Read(parse));
+            if (host is null)
+            {
+                return CliApp.BadInput;
+            }
+
+            if (host.Store is null)
+            {
+                await console.Error.WriteLineAsync("error: resume needs the run store; leave out --no-store.");
+                return CliApp.BadInput;
+            }
+
+            var asJson = parse.GetValue(json);
+            var options = limits.Apply(parse, host.Options);
+            using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, loggerFactory: host.LoggerFactory, runStore: host.Store);
+            using var progress = asJson ? null : CliRun.Progress(console);
+            AgentRunResult? result = null;
+            try
+            {
+                await foreach (var e in agent.ResumeStreamingAsync(parse.GetRequiredValue(id), options, cancellationToken).WithCancellation(CancellationToken.None))
+                {
+                    if (e is RunResumed resumed && !asJson)
+                    {
+                        await console.Out.WriteLineAsync($"Resuming {resumed.RunId}: {resumed.CompletedSteps.Count} step(s) already done" + (resumed.Unverified.Count == 0 ? "." : $"; re-running {string.Join(", ", resumed.Unverified)}, which may have run before (unverified)."));
+                        foreach (var warning in resumed.Warnings)
+                        {
+                            await console.Error.WriteLineAsync("warning: " + warning);
+                        }
+                    }
+
+                    progress?.Render(e);
+                    if (e is RunCompleted completed)
+                    {
+                        result = completed.Result;
+                    }
+                }
+            }
+            catch (RunStoreException ex)
+            {
+                await console.Error.WriteLineAsync("error: " + ex.Message);
+                return CliApp.BadInput;
+            }
+
+            if (asJson)
+            {
+                await console.Out.WriteLineAsync(AgentRunResultJson.Serialize(result!));
+            }
+            else
+            {
+                await CliRun.PrintAnswerAsync(console, result!, quiet: false);
+            }
+
+            return CliRun.ExitCode(result!);
+        });
+        return command;
+    }
+
+    public static Command Runs(CliConsole console)
+    {
+        var store = new Option<FileInfo?>("--store") { Description = "The run store (default: runs.db under the user's local data folder).", Recursive = true };
+        var command = new Command("runs", "The run history: list, show, delete, report.") { store };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var runs = Open(parse, store, console);
+            if (runs is null)
+            {
+                return CliApp.BadInput;
+            }
+
+            var list = await runs.ListRunsAsync(cancellationToken: cancellationToken);
+            if (list.Count == 0)
+            {
+                await console.Out.WriteLineAsync("No runs recorded yet.");
+                return CliApp.Ok;
+            }
+
+            await console.Out.WriteLineAsync($"{"RUN",-24} {"STATUS",-16} {"STARTED (UTC)",-20} {"DURATION",9} {"TOKENS",8}  GOAL");
+            foreach (var run in list)
+            {
+                var duration = run.EndedAt is { } end ? ((end - run.StartedAt).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s") : "-";
+                await console.Out.WriteLineAsync($"{run.Id,-24} {run.Status,-16} {run.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),-20} {duration,9} {run.Tokens,8}  {run.Goal}");
+            }
+
+            return CliApp.Ok;
+        });
+
+        var showId = new Argument<string>("run-id");
+        var show = new Command("show", "One run: status, plan, each step and the answer.") { showId };
+        show.SetAction(async (parse, cancellationToken) => await WithRunAsync(parse, store, showId, console, async run =>
+        {
+            await console.Out.WriteLineAsync(RunReport.Markdown(run));
+            return CliApp.Ok;
+        }, cancellationToken));
+
+        var deleteId = new Argument<string>("run-id");
+        var delete = new Command("delete", "Delete a run from the store.") { deleteId };
+        delete.SetAction(async (parse, cancellationToken) =>
+        {
+            var runs = Open(parse, store, console);
+            if (runs is null)
+            {
+                return CliApp.BadInput;
+            }
+
+            var id = parse.GetRequiredValue(deleteId);
+            if (!await runs.DeleteRunAsync(id, cancellationToken))
+            {
+                await console.Error.WriteLineAsync($"error: no run '{id}'. 'plansmith runs' lists the runs.");
+                return CliApp.BadInput;
+            }
+
+            await console.Out.WriteLineAsync($"Deleted run {id}.");
+            return CliApp.Ok;
+        });
+
+        var reportId = new Argument<string>("run-id");
+        var format = new Option<string>("--format") { Description = "md (Mermaid graph and timeline), html (self-contained page with SVG) or json.", DefaultValueFactory = _ => "md" };
+        format.AcceptOnlyFromAmong("md", "html", "json");
+        var output = new Option<FileInfo?>("--output") { Description = "Write the report to this file instead of standard output." };
+        var report = new Command("report", "A report of one run: the plan as a graph, a timeline of the steps, outputs, replans, usage and the answer.") { reportId, format, output };
+        report.SetAction(async (parse, cancellationToken) => await WithRunAsync(parse, store, reportId, console, async run =>
+        {
+            var text = parse.GetValue(format) switch
+            {
+                "html" => RunReport.Html(run),
+                "json" => RunReport.Json(run),
+                _ => RunReport.Markdown(run),
+            };
+            if (parse.GetValue(output) is { } file)
+            {
+                await File.WriteAllTextAsync(file.FullName, text, cancellationToken);
+                await console.Out.WriteLineAsync($"Wrote {file.FullName}");
+            }
+            else
+            {
+                await console.Out.WriteLineAsync(text);
+            }
+
+            return CliApp.Ok;
+        }, cancellationToken));
+
+        command.Subcommands.Add(show);
+        command.Subcommands.Add(delete);
+        command.Subcommands.Add(report);
+        return command;
+    }
+
+    private static IRunStore? Open(ParseResult parse, Option<FileInfo?> store, CliConsole console)
+    {
+        try
+        {
+            return AgentHost.OpenStore(new AgentSettings(null, null, null, null, false, null, null, null, parse.GetValue(store), false, null, false));
+        }
+        catch (CliSetupException ex)
+        {
+            console.Error.WriteLine("error: " + ex.Message);
+            return null;
+        }
+    }
+
+    private static async Task<int> WithRunAsync(ParseResult parse, Option<FileInfo?> store, Argument<string> id, CliConsole console, Func<StoredRun, Task<int>> action, CancellationToken cancellationToken)
+    {
+        var runs = Open(parse, store, console);
+        if (runs is null)
+        {
+            return CliApp.BadInput;
+        }
+
+        var runId = parse.GetRequiredValue(id);
+        var run = await runs.GetRunAsync(runId, cancellationToken);
+        if (run is null)
+        {
+            await console.Error.WriteLineAsync($"error: no run '{runId}'. 'plansmith runs' lists the runs.");
+            return CliApp.BadInput;
+        }
+
+        return await action(run);
+    }
+}
