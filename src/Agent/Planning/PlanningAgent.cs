@@ -166,14 +166,14 @@ public sealed partial class PlanningAgent : IDisposable
         var model = service is null ? "unknown model" : Microsoft.SemanticKernel.Services.AIServiceExtensions.GetModelId(service) ?? service.GetType().Name;
         var endpoint = service?.Attributes.TryGetValue("Endpoint", out var e) == true && e is not null ? $" at {e}" : string.Empty;
         var tools = _kernel.Plugins.SelectMany(p => p.Select(f => $"{p.Name}.{f.Name}({string.Join(",", f.Metadata.Parameters.Select(x => x.Name))})")).Order(StringComparer.Ordinal).ToList();
-        var prompts = string.Join("\n", Prompts.List().Select(p => p.Name + "\n" + p.Template));
+        var prompts = string.Join(";", Prompts.List().Select(p => p.Name + "=" + Hash(p.Template)[..8]));
         var optionsJson = System.Text.Json.JsonSerializer.Serialize(new
         {
             options.MaxSteps, options.MaxReplans, options.MaxDepth, options.MaxReflectionRounds, options.MaxPlanAttempts, options.MaxToolCallsPerStep, options.UseRouter,
             options.Execution.MaxParallelism, options.Execution.MaxRetries, StepTimeout = options.Execution.StepTimeout.ToString(),
             options.Budget.MaxModelCalls, options.Budget.MaxTokens, MaxDuration = options.Budget.MaxDuration.ToString(), Agents = options.Agents.Keys,
         });
-        return new RunInfo(goal, model + endpoint, optionsJson, Hash(prompts), Hash(string.Join("\n", tools)), tools);
+        return new RunInfo(goal, model + endpoint, optionsJson, prompts, Hash(string.Join("\n", tools)), tools);
     }
 
     private static string Hash(string text) =>
@@ -343,7 +343,8 @@ public sealed partial class PlanningAgent : IDisposable
             var warnings = new List<string>();
             if (now.PromptsFingerprint != stored.Info.PromptsFingerprint)
             {
-                warnings.Add("The prompts changed since the run started; the rest of it uses the current ones.");
+                var changed = now.PromptsFingerprint.Split(';').Except(stored.Info.PromptsFingerprint.Split(';')).Select(p => p.Split('=')[0]).ToList();
+                warnings.Add($"The prompts changed since the run started ({string.Join(", ", changed)}); the rest of the run uses the current ones.");
             }
 
             if (now.ToolsFingerprint != stored.Info.ToolsFingerprint)

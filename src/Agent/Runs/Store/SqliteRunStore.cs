@@ -36,15 +36,19 @@ public sealed class SqliteRunStore : IRunStore
     ];
 
     private readonly string _connectionString;
+    private readonly int _busyMilliseconds;
 
     /// <summary>Opens (creating if needed) the store at <paramref name="path"/>.</summary>
+    /// <param name="path">The SQLite file.</param>
+    /// <param name="busyTimeout">How long to wait for another writer before calling the store locked; 30 seconds when null.</param>
     /// <exception cref="RunStoreException">The file is not a usable store; it is left as it was.</exception>
-    public SqliteRunStore(string path)
+    public SqliteRunStore(string path, TimeSpan? busyTimeout = null)
     {
+        _busyMilliseconds = (int)(busyTimeout ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 }.ToString();
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = Math.Max(1, _busyMilliseconds / 1000) }.ToString();
         Migrate();
     }
 
@@ -274,7 +278,7 @@ public sealed class SqliteRunStore : IRunStore
             connection.Open();
             using (var pragma = connection.CreateCommand())
             {
-                pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;";
+                pragma.CommandText = $"PRAGMA busy_timeout = {_busyMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;";
                 pragma.ExecuteNonQuery();
             }
 
@@ -325,7 +329,7 @@ public sealed class SqliteRunStore : IRunStore
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;";
+        pragma.CommandText = $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {_busyMilliseconds};";
         await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
