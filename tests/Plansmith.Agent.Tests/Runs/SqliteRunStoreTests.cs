@@ -237,4 +237,39 @@ public sealed class SqliteRunStoreTests : IDisposable
 
         Assert.Contains("plansmith runs", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Resume_WhenAPromptChanged_WarnsNamingIt()
+    {
+        var store = new SqliteRunStore(StorePath);
+        using var cancel = new CancellationTokenSource();
+        var model = new ScriptedModel(async r =>
+        {
+            if (r.Prompt == "plan_create")
+            {
+                return ModelReply.Json(new { steps = new[] { Step("s1", "Think") } });
+            }
+
+            if (r.Prompt == "step_execute" && !cancel.IsCancellationRequested)
+            {
+                await cancel.CancelAsync();
+                await Task.Delay(TimeSpan.FromSeconds(2)).ContinueWith(_ => { });
+            }
+
+            return new ModelReply("ok");
+        });
+        var overrides = Path.Combine(_dir, "prompts", "synthesize");
+        Directory.CreateDirectory(overrides);
+        File.WriteAllText(Path.Combine(overrides, "skprompt.txt"), File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "prompts", "synthesize", "skprompt.txt")).Replace("Write Markdown.", "Write Markdown, briefly.", StringComparison.Ordinal));
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "prompts", "synthesize", "config.json"), Path.Combine(overrides, "config.json"));
+        using var before = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(), runStore: store);
+        var first = await before.RunAsync("Think", cancellationToken: cancel.Token);
+        using var prompts = new PromptLibrary(new PromptLibraryOptions { Directory = Path.Combine(_dir, "prompts"), Watch = false });
+        using var after = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(), prompts, runStore: store);
+
+        var resumed = await after.ResumeAsync(first.RunId!);
+
+        var warning = Assert.Single(Assert.Single(resumed.Events.OfType<RunResumed>()).Warnings);
+        Assert.Contains("The prompts changed since the run started (synthesize)", warning, StringComparison.Ordinal);
+    }
 }
