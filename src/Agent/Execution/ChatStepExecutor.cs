@@ -68,7 +68,9 @@ internal sealed class ChatStepExecutor : IStepExecutor
             throw new StepExecutionException(step.Id, $"The model returned an empty answer for step '{step.Id}'.", isTransient: true);
         }
 
-        return new StepOutput(text);
+        var (input, output) = TokenUsage.Read(result.Metadata);
+        var trips = filter.RoundTrips;
+        return new StepOutput(text) { Usage = new TokenUsage(1 + trips.ModelCalls, input + trips.InputTokens, output + trips.OutputTokens) };
     }
 
     private AgentProfile? Profile(PlanStep step)

@@ -339,7 +339,7 @@ public sealed class PlanExecutor
                     var outcome = await AttemptAsync(step, attempt, isFallback: false, token).ConfigureAwait(false);
                     if (outcome.Output is not null)
                     {
-                        Post(new Finished(index, StepStatus.Completed, outcome.Output.Text, null, attempts, UsedFallback: false));
+                        Post(new Finished(index, StepStatus.Completed, outcome.Output.Text, null, attempts, UsedFallback: false, outcome.Output.Usage));
                         return;
                     }
 
@@ -364,7 +364,7 @@ public sealed class PlanExecutor
                     var outcome = await AttemptAsync(fallback, 1, isFallback: true, token).ConfigureAwait(false);
                     if (outcome.Output is not null)
                     {
-                        Post(new Finished(index, StepStatus.Completed, outcome.Output.Text, null, attempts, UsedFallback: true));
+                        Post(new Finished(index, StepStatus.Completed, outcome.Output.Text, null, attempts, UsedFallback: true, outcome.Output.Usage));
                         return;
                     }
 
@@ -489,9 +489,10 @@ public sealed class PlanExecutor
                     _timed++;
                     _timedTotal += duration;
                     state.Output = finished.Output;
+                    state.Usage = finished.Usage;
                     _outputs[step.Id] = finished.Output!;
                     ExecutionLog.StepCompleted(_owner._logger, step.Id, duration.TotalMilliseconds, finished.Attempts);
-                    await EmitAsync(new StepCompleted(state.EndedAt.Value, Progress(), step.Id, step.Description, Preview(finished.Output!), duration, finished.Attempts, finished.UsedFallback, finished.Output!)).ConfigureAwait(false);
+                    await EmitAsync(new StepCompleted(state.EndedAt.Value, Progress(), step.Id, step.Description, Preview(finished.Output!), duration, finished.Attempts, finished.UsedFallback, finished.Output!, finished.Usage)).ConfigureAwait(false);
                     foreach (var dependent in _dependents[index])
                     {
                         if (--_waitingOn[dependent] == 0 && _states[dependent].Status == StepStatus.Pending)
@@ -630,6 +631,7 @@ public sealed class PlanExecutor
                 Error = state.Error,
                 UsedFallback = state.UsedFallback,
                 Restored = state.Restored,
+                Usage = state.Usage,
             };
         }
     }
@@ -651,6 +653,8 @@ public sealed class PlanExecutor
         public bool UsedFallback { get; set; }
 
         public bool Restored { get; set; }
+
+        public Planning.TokenUsage Usage { get; set; }
     }
 
     private readonly record struct AttemptOutcome(StepOutput? Output, Exception? Error);
@@ -661,5 +665,5 @@ public sealed class PlanExecutor
 
     private sealed record FallingBack(int Index, string Description, string Error) : WorkerMessage(Index);
 
-    private sealed record Finished(int Index, StepStatus Status, string? Output, string? Error, int Attempts, bool UsedFallback) : WorkerMessage(Index);
+    private sealed record Finished(int Index, StepStatus Status, string? Output, string? Error, int Attempts, bool UsedFallback, Planning.TokenUsage Usage = default) : WorkerMessage(Index);
 }

@@ -5,4 +5,8 @@ namespace Plansmith.Agent.Execution;
 /// The output text. Later steps read it through <c>${step}</c>, or through <c>${step.path}</c> when
 /// it is JSON.
 /// </param>
-public sealed record StepOutput(string Text);
+public sealed record StepOutput(string Text)
+{
+    /// <summary>Model calls and tokens the step spent; zero for a tool step.</summary>
+    public Planning.TokenUsage Usage { get; init; }
+}

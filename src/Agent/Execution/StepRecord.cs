@@ -29,6 +29,9 @@ public sealed record StepRecord
     /// <summary>Whether the output came from the step's fallback.</summary>
     public bool UsedFallback { get; init; }
 
+    /// <summary>Model calls and tokens the step spent (the attempt that produced the output).</summary>
+    public Planning.TokenUsage Usage { get; init; }
+
     /// <summary>Whether the output was carried over from an earlier run rather than produced in this one.</summary>
     public bool Restored { get; init; }
 

@@ -14,6 +14,9 @@ internal sealed class ToolBudgetFilter : IAutoFunctionInvocationFilter
     private readonly RunMeter _meter;
     private int _toolCalls;
     private int _lastCountedRequest = -1;
+    private int _extraCalls;
+    private long _input;
+    private long _output;
 
     public ToolBudgetFilter(int maxToolCalls, RunMeter meter)
     {
@@ -23,6 +26,9 @@ internal sealed class ToolBudgetFilter : IAutoFunctionInvocationFilter
 
     /// <summary>Tool calls made so far.</summary>
     public int ToolCalls => Volatile.Read(ref _toolCalls);
+
+    /// <summary>The requests and tokens of the tool-calling round trips (all but the first request's answer).</summary>
+    public TokenUsage RoundTrips => new(Volatile.Read(ref _extraCalls), Interlocked.Read(ref _input), Interlocked.Read(ref _output));
 
     /// <summary>Why the loop was stopped, or null when it ended by itself.</summary>
     public string? StopReason { get; private set; }
@@ -36,6 +42,8 @@ internal sealed class ToolBudgetFilter : IAutoFunctionInvocationFilter
             // The response asking for these tools came from a request already counted; add its tokens once.
             var (input, output) = TokenUsage.Read(context.ChatMessageContent.Metadata);
             _meter.AddTokens(input, output);
+            Interlocked.Add(ref _input, input);
+            Interlocked.Add(ref _output, output);
         }
 
         if (Interlocked.Increment(ref _toolCalls) > _maxToolCalls)
@@ -53,6 +61,7 @@ internal sealed class ToolBudgetFilter : IAutoFunctionInvocationFilter
             try
             {
                 _meter.BeginCall();
+                Interlocked.Increment(ref _extraCalls);
             }
             catch (BudgetExceededException ex)
             {

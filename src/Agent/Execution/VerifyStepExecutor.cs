@@ -44,7 +44,8 @@ internal sealed class VerifyStepExecutor : IStepExecutor
             throw new StepExecutionException(step.Id, $"Verification failed: {reason}", isTransient: true);
         }
 
-        return new StepOutput(JsonSerializer.Serialize(new VerifyVerdict(true, reason), VerdictJson.Options));
+        var (input, output) = TokenUsage.Read(result.Metadata);
+        return new StepOutput(JsonSerializer.Serialize(new VerifyVerdict(true, reason), VerdictJson.Options)) { Usage = new TokenUsage(1, input, output) };
     }
 
     private sealed record VerifyVerdict(bool Passed, string Reason);

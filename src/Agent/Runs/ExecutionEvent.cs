@@ -47,7 +47,8 @@ public sealed record StepCompleted(
     TimeSpan Duration,
     int Attempts,
     bool UsedFallback,
-    string Output) : ExecutionEvent(Timestamp, Progress);
+    string Output,
+    Planning.TokenUsage Usage = default) : ExecutionEvent(Timestamp, Progress);
 
 /// <summary>A step failed for good: retries and fallback, if any, are spent.</summary>
 public sealed record StepFailed(

@@ -61,6 +61,8 @@ public sealed class SqliteRunStoreTests : IDisposable
         Assert.Equal("3", stored.Steps.Single(s => s.StepId == "s1").Output);
         Assert.Equal("three", stored.Steps.Single(s => s.StepId == "s2").Output);
         Assert.All(stored.Steps, s => Assert.Equal("completed", s.Status));
+        Assert.Equal(new TokenUsage(0, 0, 0), stored.Steps.Single(s => s.StepId == "s1").Usage);
+        Assert.Equal(new TokenUsage(1, 100, 20), stored.Steps.Single(s => s.StepId == "s2").Usage);
         Assert.Contains(stored.Events, e => e.Type == nameof(StepCompleted));
         Assert.Equal(result.Usage.ModelCalls, stored.Usage.ModelCalls);
         var listed = Assert.Single(await store.ListRunsAsync());
@@ -271,5 +273,35 @@ public sealed class SqliteRunStoreTests : IDisposable
 
         var warning = Assert.Single(Assert.Single(resumed.Events.OfType<RunResumed>()).Warnings);
         Assert.Contains("The prompts changed since the run started (synthesize)", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Open_StoreFromSchemaOne_IsMigratedKeepingItsRuns()
+    {
+        using (var connection = new SqliteConnection($"Data Source={StorePath}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE runs (id TEXT PRIMARY KEY, goal TEXT NOT NULL, provider TEXT NOT NULL, options_json TEXT NOT NULL, prompts_fingerprint TEXT NOT NULL, tools_fingerprint TEXT NOT NULL, tool_names TEXT NOT NULL,
+                    status TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, answer TEXT NOT NULL DEFAULT '', error TEXT, model_calls INTEGER NOT NULL DEFAULT 0, input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0);
+                CREATE TABLE plans (run_id TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (run_id, version));
+                CREATE TABLE events (run_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, at TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (run_id, seq));
+                CREATE TABLE steps (run_id TEXT NOT NULL, step_id TEXT NOT NULL, status TEXT NOT NULL, output TEXT, attempts INTEGER NOT NULL DEFAULT 0, started_at TEXT, ended_at TEXT, error TEXT, unverified INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (run_id, step_id));
+                INSERT INTO runs (id, goal, provider, options_json, prompts_fingerprint, tools_fingerprint, tool_names, status, started_at) VALUES ('old-run', 'an old goal', 'm', '{}', '', '', '', 'completed', '2026-11-01T00:00:00.0000000Z');
+                INSERT INTO steps (run_id, step_id, status, output, attempts) VALUES ('old-run', 's1', 'completed', 'old output', 1);
+                PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        var store = new SqliteRunStore(StorePath);
+
+        var run = await store.GetRunAsync("old-run");
+        Assert.Equal("an old goal", run!.Info.Goal);
+        var step = Assert.Single(run.Steps);
+        Assert.Equal("old output", step.Output);
+        Assert.Equal(default, step.Usage);
     }
 }

@@ -74,7 +74,8 @@ public static class RunReport
         foreach (var step in plan.Steps)
         {
             var stored = run.Steps.FirstOrDefault(s => s.StepId == step.Id);
-            text.Append("### ").Append(step.Id).Append(" — ").Append(step.Description).Append(" (").Append(stored?.Status ?? "pending").Append(stored?.Unverified == true ? ", unverified" : string.Empty).Append(")\n\n");
+            text.Append("### ").Append(step.Id).Append(" — ").Append(step.Description).Append(" (").Append(stored?.Status ?? "pending").Append(stored?.Unverified == true ? ", unverified" : string.Empty)
+                .Append(stored is { Usage.ModelCalls: > 0 } ? Invariant($", {stored.Usage.ModelCalls} model calls, {stored.Usage.TotalTokens} tokens") : string.Empty).Append(")\n\n");
             if (stored?.Output is { } output)
             {
                 text.Append("```\n").Append(Clip(output, 4_000)).Append("\n```\n\n");
@@ -122,13 +123,13 @@ public static class RunReport
             html.Append("</ul>");
         }
 
-        html.Append("<h2>Steps</h2><table><tr><th>Step</th><th>Status</th><th>Attempts</th><th>Duration</th><th>Output or error</th></tr>");
+        html.Append("<h2>Steps</h2><table><tr><th>Step</th><th>Status</th><th>Attempts</th><th>Duration</th><th>Tokens</th><th>Output or error</th></tr>");
         foreach (var step in plan.Steps)
         {
             var stored = run.Steps.FirstOrDefault(s => s.StepId == step.Id);
             var duration = stored?.StartedAt is { } a && stored.EndedAt is { } b ? Invariant($"{(b - a).TotalSeconds:0.00} s") : string.Empty;
             html.Append("<tr><td><b>").Append(E(step.Id)).Append("</b> ").Append(E(step.Description)).Append("</td><td>").Append(E(stored?.Status ?? "pending")).Append(stored?.Unverified == true ? " (unverified)" : string.Empty)
-                .Append("</td><td>").Append(stored?.Attempts ?? 0).Append("</td><td>").Append(duration).Append("</td><td><details><summary>show</summary><pre>")
+                .Append("</td><td>").Append(stored?.Attempts ?? 0).Append("</td><td>").Append(duration).Append("</td><td>").Append(stored?.Usage.TotalTokens ?? 0).Append("</td><td><details><summary>show</summary><pre>")
                 .Append(E(Clip(stored?.Output ?? stored?.Error ?? string.Empty, 8_000))).Append("</pre></details></td></tr>");
         }
 

@@ -81,7 +81,11 @@ public sealed record StoredRun
 }
 
 /// <summary>A step's stored state.</summary>
-public sealed record StoredStep(string StepId, string Status, string? Output, int Attempts, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? Error, bool Unverified);
+public sealed record StoredStep(string StepId, string Status, string? Output, int Attempts, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? Error, bool Unverified)
+{
+    /// <summary>Model calls and tokens the step spent.</summary>
+    public TokenUsage Usage { get; init; }
+}
 
 /// <summary>A stored event.</summary>
 public sealed record StoredEvent(long Sequence, string Type, DateTimeOffset At, string Json);

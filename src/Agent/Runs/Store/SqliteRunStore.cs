@@ -17,7 +17,7 @@ namespace Plansmith.Agent.Runs.Store;
 public sealed class SqliteRunStore : IRunStore
 {
     /// <summary>The schema version this build writes.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     private static readonly string[] Migrations =
     [
@@ -32,6 +32,13 @@ public sealed class SqliteRunStore : IRunStore
         CREATE TABLE events (run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, seq INTEGER NOT NULL, type TEXT NOT NULL, at TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (run_id, seq));
         CREATE TABLE steps (run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, step_id TEXT NOT NULL, status TEXT NOT NULL, output TEXT,
             attempts INTEGER NOT NULL DEFAULT 0, started_at TEXT, ended_at TEXT, error TEXT, unverified INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (run_id, step_id));
+        """,
+
+        // 2: each step's model calls and tokens.
+        """
+        ALTER TABLE steps ADD COLUMN model_calls INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE steps ADD COLUMN input_tokens INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE steps ADD COLUMN output_tokens INTEGER NOT NULL DEFAULT 0;
         """,
     ];
 
@@ -137,7 +144,10 @@ public sealed class SqliteRunStore : IRunStore
                     attempts = COALESCE($attempts, attempts),
                     started_at = CASE WHEN $status = 'running' THEN $at ELSE started_at END,
                     ended_at = CASE WHEN $status <> 'running' THEN $at ELSE NULL END,
-                    error = $error
+                    error = $error,
+                    model_calls = CASE WHEN $status = 'completed' THEN $calls ELSE model_calls END,
+                    input_tokens = CASE WHEN $status = 'completed' THEN $in ELSE input_tokens END,
+                    output_tokens = CASE WHEN $status = 'completed' THEN $out ELSE output_tokens END
                 """,
                 c =>
                 {
@@ -148,6 +158,10 @@ public sealed class SqliteRunStore : IRunStore
                     c.Parameters.AddWithValue("$attempts", (object?)attempts ?? DBNull.Value);
                     c.Parameters.AddWithValue("$at", Time(executionEvent.Timestamp));
                     c.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
+                    var usage = executionEvent is StepCompleted done ? done.Usage : default;
+                    c.Parameters.AddWithValue("$calls", usage.ModelCalls);
+                    c.Parameters.AddWithValue("$in", usage.InputTokens);
+                    c.Parameters.AddWithValue("$out", usage.OutputTokens);
                 },
                 cancellationToken).ConfigureAwait(false);
         }
@@ -217,10 +231,13 @@ public sealed class SqliteRunStore : IRunStore
 
             var run = runs[0];
             var plans = await ReadAsync(connection, "SELECT json FROM plans WHERE run_id = $run ORDER BY version", runId, reader => EventJson.ReadPlan(reader.GetString(0)) with { Goal = run.Info.Goal }, cancellationToken).ConfigureAwait(false);
-            var steps = await ReadAsync(connection, "SELECT step_id, status, output, attempts, started_at, ended_at, error, unverified FROM steps WHERE run_id = $run", runId, reader => new StoredStep(
+            var steps = await ReadAsync(connection, "SELECT step_id, status, output, attempts, started_at, ended_at, error, unverified, model_calls, input_tokens, output_tokens FROM steps WHERE run_id = $run", runId, reader => new StoredStep(
                 reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt32(3),
                 reader.IsDBNull(4) ? null : ParseTime(reader.GetString(4)), reader.IsDBNull(5) ? null : ParseTime(reader.GetString(5)),
-                reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt32(7) != 0), cancellationToken).ConfigureAwait(false);
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt32(7) != 0)
+            {
+                Usage = new TokenUsage(reader.GetInt32(8), reader.GetInt64(9), reader.GetInt64(10)),
+            }, cancellationToken).ConfigureAwait(false);
             var events = await ReadAsync(connection, "SELECT seq, type, at, json FROM events WHERE run_id = $run ORDER BY seq", runId, reader => new StoredEvent(reader.GetInt64(0), reader.GetString(1), ParseTime(reader.GetString(2)), reader.GetString(3)), cancellationToken).ConfigureAwait(false);
             return run with { PlanVersions = plans, Steps = steps, Events = events };
         }
