@@ -28,6 +28,8 @@ internal sealed class ChatStepExecutor : IStepExecutor
         var kernel = RunScope.KernelFor(context.Kernel, profile?.Plugins);
         var filter = new ToolBudgetFilter(_scope.Options.MaxToolCallsPerStep, _scope.Gateway.Meter);
         kernel.AutoFunctionInvocationFilters.Add(filter);
+        var nested = new NestedModelCallFilter(_scope.Gateway.Meter, _scope.Gateway.Prompts, _scope.Gateway.Prompts.Get(PromptNames.StepExecute), charge: false);
+        kernel.FunctionInvocationFilters.Add(nested);
         var functions = kernel.Plugins.SelectMany(p => p).ToList();
         var inputs = new Dictionary<string, object?>
         {
@@ -70,7 +72,8 @@ internal sealed class ChatStepExecutor : IStepExecutor
 
         var (input, output) = TokenUsage.Read(result.Metadata);
         var trips = filter.RoundTrips;
-        return new StepOutput(text) { Usage = new TokenUsage(1 + trips.ModelCalls, input + trips.InputTokens, output + trips.OutputTokens) };
+        var inner = nested.Usage;
+        return new StepOutput(text) { Usage = new TokenUsage(1 + trips.ModelCalls + inner.ModelCalls, input + trips.InputTokens + inner.InputTokens, output + trips.OutputTokens + inner.OutputTokens) };
     }
 
     private AgentProfile? Profile(PlanStep step)

@@ -22,6 +22,8 @@ internal sealed class ModelGateway
 
     public RunMeter Meter { get; }
 
+    public PromptLibrary Prompts => _prompts;
+
     /// <summary>Invokes a prompt and returns the model's text.</summary>
     /// <param name="prompt">The prompt function's name.</param>
     /// <param name="inputs">The prompt's inputs.</param>

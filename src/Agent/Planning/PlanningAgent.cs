@@ -195,7 +195,12 @@ public sealed partial class PlanningAgent : IDisposable
     {
         var chat = new ChatStepExecutor(scope);
         IStepExecutor[] executors = [new ToolStepExecutor(), new VerifyStepExecutor(scope), new SubgoalStepExecutor(scope, chat), chat];
-        return new PlanExecutor(_kernel, executors, scope.Options.Execution, _time, _loggerFactory.CreateLogger<PlanExecutor>());
+
+        // Steps run on a clone whose filter charges model calls that plugins make (a tool that
+        // invokes one of the prompts) to the run's budget and usage.
+        var kernel = _kernel.Clone();
+        kernel.FunctionInvocationFilters.Add(new NestedModelCallFilter(scope.Gateway.Meter, Prompts, Prompts.Get(PromptNames.StepExecute), charge: true));
+        return new PlanExecutor(kernel, executors, scope.Options.Execution, _time, _loggerFactory.CreateLogger<PlanExecutor>());
     }
 
     /// <summary>The state of one run.</summary>

@@ -80,6 +80,9 @@ public sealed partial class PromptLibrary : IDisposable
             ? entry.Function
             : throw new KeyNotFoundException($"No prompt named '{name}'. Known prompts: {string.Join(", ", _entries.Keys.Order(StringComparer.Ordinal))}.");
 
+    /// <summary>Whether <paramref name="function"/> is one of the prompt functions in effect.</summary>
+    public bool Owns(KernelFunction function) => _entries.Values.Any(e => ReferenceEquals(e.Function, function));
+
     /// <summary>Every prompt function in effect, by name.</summary>
     public IReadOnlyList<PromptInfo> List() =>
         [.. _entries.Values.OrderBy(e => e.Info.Name, StringComparer.Ordinal).Select(e => e.Info)];

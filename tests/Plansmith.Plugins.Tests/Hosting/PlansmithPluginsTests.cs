@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Planning;
+using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
 using Plansmith.Plugins.Analyze;
 using Plansmith.Plugins.Hosting;
@@ -195,5 +196,32 @@ public sealed class PlansmithPluginsTests : IDisposable
         Assert.DoesNotContain("Ignore previous instructions", execute.System, StringComparison.Ordinal);
         Assert.All(execute.Tools, t => Assert.StartsWith("search-", t, StringComparison.Ordinal));
         Assert.DoesNotContain("analyze-run_code", execute.Tools);
+    }
+
+    [Fact]
+    public async Task ModelCallsMadeByPlugins_CountInTheRunsUsageAndBudget()
+    {
+        var model = new ScriptedModel(r => r.Prompt switch
+        {
+            "plan_create" => ModelReply.Json(new { steps = new object[] { new { id = "s1", description = "Compare", tool = "synthesize.compare", arguments = new { items = "A: fast. B: slow.", criteria = "speed" } } } }),
+            _ => new ModelReply("| item | speed |", InputTokens: 7, OutputTokens: 3),
+        });
+        var kernel = KernelFor(model);
+        using var resources = kernel.Plugins.AddPlansmithPlugins(new PlansmithPluginsOptions { EnableFetch = false }, _prompts);
+        using var agent = new PlanningAgent(kernel, new PlansmithOptions { UseRouter = false, MaxReflectionRounds = 0 }, _prompts);
+
+        var result = await agent.RunAsync("Compare A and B");
+
+        Assert.Equal(AgentRunStatus.Completed, result.Status);
+        // plan_create (100/20), the compare prompt called by the tool (7/3), the answer (7/3).
+        Assert.Equal(new TokenUsage(3, 114, 26), result.Usage);
+
+        var budget = new PlansmithOptions { UseRouter = false, MaxReflectionRounds = 0 };
+        budget.Budget.MaxModelCalls = 1;
+        using var limited = new PlanningAgent(kernel, budget, _prompts);
+        var stopped = await limited.RunAsync("Compare A and B");
+        Assert.Equal(AgentRunStatus.BudgetExhausted, stopped.Status);
+        Assert.NotEqual(StepStatus.Completed, stopped["s1"].Status);
+        Assert.Contains("limit of 1 model calls", stopped.Error, StringComparison.Ordinal);
     }
 }
