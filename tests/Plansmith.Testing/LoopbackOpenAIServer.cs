@@ -71,22 +71,25 @@ public sealed class LoopbackOpenAIServer : IAsyncDisposable
     {
         using var reader = new StreamReader(context.Request.InputStream);
         var body = await reader.ReadToEndAsync();
-        int status;
-        string contentType;
-        byte[] bytes;
-        if (context.Request.Url!.AbsolutePath.TrimEnd('/') != "/v1/chat/completions")
+        var answer = context.Request.Url!.AbsolutePath.TrimEnd('/') != "/v1/chat/completions"
+            ? new ModelAnswer(404, "application/json", """{"error":{"message":"not found"}}"""u8.ToArray(), null)
+            : await _model.AnswerAsync(new ModelRequest(body, context.Request.Url.AbsolutePath, context.Request.Headers["Authorization"]));
+        context.Response.StatusCode = answer.Status;
+        context.Response.ContentType = answer.ContentType;
+        if (answer.RetryAfterSeconds is { } seconds)
         {
-            (status, contentType, bytes) = (404, "application/json", """{"error":{"message":"not found"}}"""u8.ToArray());
-        }
-        else
-        {
-            (status, contentType, bytes) = await _model.AnswerAsync(new ModelRequest(body, context.Request.Url.AbsolutePath, context.Request.Headers["Authorization"]));
+            context.Response.Headers["Retry-After"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        context.Response.StatusCode = status;
-        context.Response.ContentType = contentType;
-        context.Response.ContentLength64 = bytes.Length;
-        await context.Response.OutputStream.WriteAsync(bytes);
-        context.Response.Close();
+        context.Response.ContentLength64 = answer.Body.Length;
+        try
+        {
+            await context.Response.OutputStream.WriteAsync(answer.Body);
+            context.Response.Close();
+        }
+        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or IOException)
+        {
+            // The client gave up (a timeout test).
+        }
     }
 }

@@ -70,11 +70,15 @@ public sealed class ModelRequest
 
 public sealed record ModelMessage(string Role, string Content, string? ToolCallId);
 
+/// <summary>A response as it goes on the wire.</summary>
+public sealed record ModelAnswer(int Status, string ContentType, byte[] Body, int? RetryAfterSeconds);
+
 /// <summary>A tool call the scripted model makes; <paramref name="Name"/> as on the wire (<c>plugin-function</c>).</summary>
 public sealed record ToolCallReply(string Name, string Arguments);
 
 /// <summary>What the scripted model answers.</summary>
-public sealed record ModelReply(string? Text = null, IReadOnlyList<ToolCallReply>? ToolCalls = null, int InputTokens = 100, int OutputTokens = 20, int? Status = null)
+/// <summary>What the scripted model answers; <paramref name="Status"/> sends an error instead, with <paramref name="RetryAfterSeconds"/> as a <c>Retry-After</c> header.</summary>
+public sealed record ModelReply(string? Text = null, IReadOnlyList<ToolCallReply>? ToolCalls = null, int InputTokens = 100, int OutputTokens = 20, int? Status = null, int? RetryAfterSeconds = null)
 {
     public static ModelReply Json(object value, int inputTokens = 100, int outputTokens = 20) =>
         new(JsonSerializer.Serialize(value), InputTokens: inputTokens, OutputTokens: outputTokens);
@@ -112,18 +116,18 @@ public sealed class ScriptedModel
     public IReadOnlyList<ModelRequest> RequestsFor(string prompt) => [.. _requests.Where(r => r.Prompt == prompt)];
 
     /// <summary>Answers one request: the status code, the content type and the body.</summary>
-    public async Task<(int Status, string ContentType, byte[] Body)> AnswerAsync(ModelRequest request)
+    public async Task<ModelAnswer> AnswerAsync(ModelRequest request)
     {
         _requests.Enqueue(request);
         var reply = await _script(request);
         if (reply.Status is { } status)
         {
-            return (status, "application/json", JsonSerializer.SerializeToUtf8Bytes(new { error = new { message = reply.Text ?? "scripted error", type = "server_error" } }));
+            return new ModelAnswer(status, "application/json", JsonSerializer.SerializeToUtf8Bytes(new { error = new { message = reply.Text ?? "scripted error", type = "server_error" } }), reply.RetryAfterSeconds);
         }
 
         return request.Stream
-            ? (200, "text/event-stream", StreamBody(reply))
-            : (200, "application/json", JsonSerializer.SerializeToUtf8Bytes(Completion(reply)));
+            ? new ModelAnswer(200, "text/event-stream", StreamBody(reply), null)
+            : new ModelAnswer(200, "application/json", JsonSerializer.SerializeToUtf8Bytes(Completion(reply)), null);
     }
 
     private static object Usage(ModelReply reply) =>

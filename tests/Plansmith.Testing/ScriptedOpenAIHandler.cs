@@ -16,10 +16,16 @@ public sealed class ScriptedOpenAIHandler : HttpMessageHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var body = request.Content is null ? "{}" : await request.Content.ReadAsStringAsync(cancellationToken);
-        var (status, contentType, bytes) = await _model.AnswerAsync(new ModelRequest(body, request.RequestUri!.AbsolutePath, request.Headers.Authorization?.ToString()));
+        var answer = await _model.AnswerAsync(new ModelRequest(body, request.RequestUri!.AbsolutePath, request.Headers.Authorization?.ToString()));
         // A StreamContent over a MemoryStream: the OpenAI SDK disposes the body in ways a StringContent does not survive.
-        var content = new StreamContent(new MemoryStream(bytes));
-        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
-        return new HttpResponseMessage((HttpStatusCode)status) { Content = content, RequestMessage = request };
+        var content = new StreamContent(new MemoryStream(answer.Body));
+        content.Headers.ContentType = new MediaTypeHeaderValue(answer.ContentType);
+        var response = new HttpResponseMessage((HttpStatusCode)answer.Status) { Content = content, RequestMessage = request };
+        if (answer.RetryAfterSeconds is { } seconds)
+        {
+            response.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(seconds));
+        }
+
+        return response;
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
+using Plansmith.Agent.Hosting;
 using Plansmith.Agent.Offline;
 using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs.Store;
@@ -66,7 +67,19 @@ internal sealed class AgentHost : IDisposable
         options.PromptsDirectory = promptsDirectory;
         var builder = Kernel.CreateBuilder();
         builder.Services.AddSingleton(loggerFactory);
-        var (provider, offline) = needsModel ? AddProvider(builder, settings, configuration) : ("no model needed", false);
+        var resilience = new ModelResilienceOptions();
+        configuration.GetSection("Plansmith:ModelResilience").Bind(resilience);
+        HttpClient http;
+        try
+        {
+            http = ModelHttpClient.Create(resilience);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliSetupException(ex.Message);
+        }
+
+        var (provider, offline) = needsModel ? AddProvider(builder, settings, configuration, http) : ("no model needed", false);
         if (needsModel && provider.StartsWith("offline", StringComparison.Ordinal) && !settings.Offline && configuration["Plansmith:Provider"] is null)
         {
             diagnostics.WriteLine("No model configured: using Plansmith's built-in offline model (rule-based, not a language model). Set OPENAI_API_KEY, or use --endpoint URL --model NAME, for a real one.");
@@ -86,6 +99,7 @@ internal sealed class AgentHost : IDisposable
         var host = new AgentHost(kernel, prompts, options, provider, offline, loggerFactory);
         host._owned.Add(prompts);
         host._owned.Add(loggerFactory);
+        host._owned.Add(http);
         var corpus = settings.Corpus?.FullName ?? configuration["Plansmith:Corpus"];
         if (corpus is not null && !Directory.Exists(corpus))
         {
@@ -186,7 +200,7 @@ internal sealed class AgentHost : IDisposable
     }
 
     /// <summary>Picks the provider: --offline; an OpenAI-compatible endpoint; Azure OpenAI; OpenAI; else the offline model.</summary>
-    private static (string Description, bool Offline) AddProvider(IKernelBuilder builder, AgentSettings settings, IConfiguration configuration)
+    private static (string Description, bool Offline) AddProvider(IKernelBuilder builder, AgentSettings settings, IConfiguration configuration, HttpClient http)
     {
         var endpoint = settings.Endpoint ?? configuration["PLANSMITH_ENDPOINT"] ?? configuration["Plansmith:Endpoint"];
         var azureEndpoint = settings.AzureEndpoint ?? configuration["AZURE_OPENAI_ENDPOINT"] ?? configuration["Plansmith:AzureEndpoint"];
@@ -210,7 +224,7 @@ internal sealed class AgentHost : IDisposable
             }
 
             var key = settings.ApiKey ?? configuration["PLANSMITH_API_KEY"] ?? configuration["OPENAI_API_KEY"] ?? "no-key";
-            builder.AddOpenAIChatCompletion(model, uri, key);
+            builder.AddOpenAIChatCompletion(model, uri, key, httpClient: http);
             return ($"{model} at {uri.GetLeftPart(UriPartial.Path)}", false);
         }
 
@@ -228,7 +242,7 @@ internal sealed class AgentHost : IDisposable
                 throw new CliSetupException("Azure OpenAI needs a deployment name: --model DEPLOYMENT or AZURE_OPENAI_DEPLOYMENT.");
             }
 
-            builder.AddAzureOpenAIChatCompletion(deployment, azureEndpoint, key);
+            builder.AddAzureOpenAIChatCompletion(deployment, azureEndpoint, key, httpClient: http);
             return ($"Azure OpenAI deployment {deployment} at {azureEndpoint}", false);
         }
 
@@ -236,7 +250,7 @@ internal sealed class AgentHost : IDisposable
         if (!string.IsNullOrWhiteSpace(openAiKey))
         {
             var chosen = model ?? "gpt-4o-mini";
-            builder.AddOpenAIChatCompletion(chosen, openAiKey);
+            builder.AddOpenAIChatCompletion(chosen, openAiKey, httpClient: http);
             return ($"OpenAI {chosen}", false);
         }
 
