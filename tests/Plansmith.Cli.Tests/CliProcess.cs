@@ -44,6 +44,12 @@ public static class CliProcess
             start.Environment.Remove(name);
         }
 
+        // A test may hand the CLI a key through the environment, as a user should.
+        if (Environment.GetEnvironmentVariable("PLANSMITH_API_KEY") is { } key)
+        {
+            start.Environment["PLANSMITH_API_KEY"] = key;
+        }
+
         start.Environment["DOTNET_NOLOGO"] = "1";
 
         // The default run store lives under the data folder: keep each test's runs in its own.

@@ -52,6 +52,9 @@ internal sealed class AgentHost : IDisposable
         var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(builder =>
         {
             builder.AddSimpleConsole(o => o.SingleLine = true);
+
+            // Logs go to standard error: standard output is for answers and JSON.
+            builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             builder.SetMinimumLevel(settings.Verbose ? LogLevel.Debug : LogLevel.Warning);
             builder.AddFilter((category, level) => settings.Verbose ? level >= LogLevel.Debug : level >= LogLevel.Warning && category?.StartsWith("Plansmith", StringComparison.Ordinal) == true);
         });
