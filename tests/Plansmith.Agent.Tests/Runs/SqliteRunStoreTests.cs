@@ -39,6 +39,23 @@ public sealed class SqliteRunStoreTests : IDisposable
     private static object Step(string id, string description, string[]? dependencies = null, string? tool = null, object? arguments = null) =>
         new { id, description, dependencies = dependencies ?? [], tool, arguments };
 
+    /// <summary>A one-step plan whose step cancels the run the first time it is asked, as a crash would stop it.</summary>
+    private static ScriptedModel InterruptedOnce(CancellationTokenSource cancel) => new(async r =>
+    {
+        if (r.Prompt == "plan_create")
+        {
+            return ModelReply.Json(new { steps = new[] { Step("s1", "Think") } });
+        }
+
+        if (r.Prompt == "step_execute" && !cancel.IsCancellationRequested)
+        {
+            await cancel.CancelAsync();
+            await Task.Delay(TimeSpan.FromSeconds(2)).ContinueWith(_ => { });
+        }
+
+        return new ModelReply("ok");
+    });
+
     [Fact]
     public async Task Run_WithStore_RecordsRunPlanStepsEventsAndAnswer()
     {
@@ -128,21 +145,7 @@ public sealed class SqliteRunStoreTests : IDisposable
     {
         var store = new SqliteRunStore(StorePath);
         using var cancel = new CancellationTokenSource();
-        var model = new ScriptedModel(async r =>
-        {
-            if (r.Prompt == "plan_create")
-            {
-                return ModelReply.Json(new { steps = new[] { Step("s1", "Think") } });
-            }
-
-            if (r.Prompt == "step_execute" && !cancel.IsCancellationRequested)
-            {
-                await cancel.CancelAsync();
-                await Task.Delay(TimeSpan.FromSeconds(2)).ContinueWith(_ => { });
-            }
-
-            return new ModelReply("ok");
-        });
+        var model = InterruptedOnce(cancel);
         using (var before = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(), runStore: store))
         {
             var first = await before.RunAsync("Think", cancellationToken: cancel.Token);
@@ -245,21 +248,7 @@ public sealed class SqliteRunStoreTests : IDisposable
     {
         var store = new SqliteRunStore(StorePath);
         using var cancel = new CancellationTokenSource();
-        var model = new ScriptedModel(async r =>
-        {
-            if (r.Prompt == "plan_create")
-            {
-                return ModelReply.Json(new { steps = new[] { Step("s1", "Think") } });
-            }
-
-            if (r.Prompt == "step_execute" && !cancel.IsCancellationRequested)
-            {
-                await cancel.CancelAsync();
-                await Task.Delay(TimeSpan.FromSeconds(2)).ContinueWith(_ => { });
-            }
-
-            return new ModelReply("ok");
-        });
+        var model = InterruptedOnce(cancel);
         var overrides = Path.Combine(_dir, "prompts", "synthesize");
         Directory.CreateDirectory(overrides);
         File.WriteAllText(Path.Combine(overrides, "skprompt.txt"), File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "prompts", "synthesize", "skprompt.txt")).Replace("Write Markdown.", "Write Markdown, briefly.", StringComparison.Ordinal));
