@@ -74,6 +74,12 @@ public sealed class LoopbackOpenAIServer : IAsyncDisposable
         var answer = context.Request.Url!.AbsolutePath.TrimEnd('/') != "/v1/chat/completions"
             ? new ModelAnswer(404, "application/json", """{"error":{"message":"not found"}}"""u8.ToArray(), null)
             : await _model.AnswerAsync(new ModelRequest(body, context.Request.Url.AbsolutePath, context.Request.Headers["Authorization"]));
+        if (answer.Drop)
+        {
+            context.Response.Abort();
+            return;
+        }
+
         context.Response.StatusCode = answer.Status;
         context.Response.ContentType = answer.ContentType;
         if (answer.RetryAfterSeconds is { } seconds)

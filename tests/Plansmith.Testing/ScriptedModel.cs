@@ -71,7 +71,11 @@ public sealed class ModelRequest
 public sealed record ModelMessage(string Role, string Content, string? ToolCallId);
 
 /// <summary>A response as it goes on the wire.</summary>
-public sealed record ModelAnswer(int Status, string ContentType, byte[] Body, int? RetryAfterSeconds);
+public sealed record ModelAnswer(int Status, string ContentType, byte[] Body, int? RetryAfterSeconds)
+{
+    /// <summary>Close the connection without answering.</summary>
+    public bool Drop { get; init; }
+}
 
 /// <summary>A tool call the scripted model makes; <paramref name="Name"/> as on the wire (<c>plugin-function</c>).</summary>
 public sealed record ToolCallReply(string Name, string Arguments);
@@ -80,6 +84,12 @@ public sealed record ToolCallReply(string Name, string Arguments);
 /// <summary>What the scripted model answers; <paramref name="Status"/> sends an error instead, with <paramref name="RetryAfterSeconds"/> as a <c>Retry-After</c> header.</summary>
 public sealed record ModelReply(string? Text = null, IReadOnlyList<ToolCallReply>? ToolCalls = null, int InputTokens = 100, int OutputTokens = 20, int? Status = null, int? RetryAfterSeconds = null)
 {
+    /// <summary>A 200 response whose body is these bytes as they are (a malformed body, say).</summary>
+    public string? RawBody { get; init; }
+
+    /// <summary>Close the connection without answering.</summary>
+    public bool Drop { get; init; }
+
     public static ModelReply Json(object value, int inputTokens = 100, int outputTokens = 20) =>
         new(JsonSerializer.Serialize(value), InputTokens: inputTokens, OutputTokens: outputTokens);
 
@@ -120,6 +130,16 @@ public sealed class ScriptedModel
     {
         _requests.Enqueue(request);
         var reply = await _script(request);
+        if (reply.Drop)
+        {
+            return new ModelAnswer(0, "application/json", [], null) { Drop = true };
+        }
+
+        if (reply.RawBody is { } raw)
+        {
+            return new ModelAnswer(200, "application/json", System.Text.Encoding.UTF8.GetBytes(raw), null);
+        }
+
         if (reply.Status is { } status)
         {
             return new ModelAnswer(status, "application/json", JsonSerializer.SerializeToUtf8Bytes(new { error = new { message = reply.Text ?? "scripted error", type = "server_error" } }), reply.RetryAfterSeconds);

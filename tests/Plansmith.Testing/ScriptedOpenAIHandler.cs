@@ -17,6 +17,11 @@ public sealed class ScriptedOpenAIHandler : HttpMessageHandler
     {
         var body = request.Content is null ? "{}" : await request.Content.ReadAsStringAsync(cancellationToken);
         var answer = await _model.AnswerAsync(new ModelRequest(body, request.RequestUri!.AbsolutePath, request.Headers.Authorization?.ToString()));
+        if (answer.Drop)
+        {
+            throw new HttpRequestException("The connection was closed without a response.");
+        }
+
         // A StreamContent over a MemoryStream: the OpenAI SDK disposes the body in ways a StringContent does not survive.
         var content = new StreamContent(new MemoryStream(answer.Body));
         content.Headers.ContentType = new MediaTypeHeaderValue(answer.ContentType);

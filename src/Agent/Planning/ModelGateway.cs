@@ -41,7 +41,18 @@ internal sealed class ModelGateway
     {
         Meter.BeginCall(always);
         var function = _prompts.Get(prompt);
-        var result = await function.InvokeAsync(kernel ?? _kernel, Arguments(function, inputs, configure), cancellationToken).ConfigureAwait(false);
+        FunctionResult result;
+        try
+        {
+            result = await function.InvokeAsync(kernel ?? _kernel, Arguments(function, inputs, configure), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or BudgetExceededException or ModelCallException))
+        {
+            // Whatever the connector throws — HTTP errors, a body that is not JSON, a dropped
+            // connection — becomes one typed failure naming the prompt.
+            throw new ModelCallException(prompt, ex);
+        }
+
         var (input, output) = TokenUsage.Read(result.Metadata);
         Meter.AddTokens(input, output);
         return result;

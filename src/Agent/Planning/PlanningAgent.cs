@@ -307,7 +307,7 @@ public sealed partial class PlanningAgent : IDisposable
             {
                 return await FinishAsync(AgentRunStatus.Cancelled, string.Empty, "The run was cancelled.").ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is HttpOperationException or KernelException)
+            catch (ModelCallException ex)
             {
                 // A planning call failed at the provider; what ran so far is kept in the result.
                 return await FinishAsync(AgentRunStatus.Failed, string.Empty, $"A model call failed while planning: {ex.Message}").ConfigureAwait(false);

@@ -230,7 +230,19 @@ internal sealed class PromptPlanner
 
     private async Task<string> CallAsync(string prompt, Dictionary<string, object?> inputs, CancellationToken cancellationToken)
     {
-        var result = await _gateway.InvokeAsync(prompt, inputs, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return result.GetValue<string>() ?? string.Empty;
+        const int MalformedRetries = 2;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var result = await _gateway.InvokeAsync(prompt, inputs, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return result.GetValue<string>() ?? string.Empty;
+            }
+            catch (ModelCallException ex) when (ex.InnerException is System.Text.Json.JsonException && attempt < MalformedRetries)
+            {
+                // A cut-off or malformed response body at HTTP 200 is a transport fault the HTTP
+                // retries do not see: ask again, a bounded number of times.
+            }
+        }
     }
 }
