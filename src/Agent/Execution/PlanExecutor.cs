@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
+using Plansmith.Agent.Telemetry;
 
 namespace Plansmith.Agent.Execution;
 
@@ -328,6 +329,9 @@ public sealed class PlanExecutor
         /// <summary>One step's attempts, retries and fallback. Never throws: it always posts a <see cref="Finished"/>.</summary>
         private async Task RunStepAsync(int index, PlanStep step, CancellationToken token)
         {
+            using var span = PlansmithTelemetry.Start("execute_step", step.Id);
+            span?.SetTag("plansmith.step.id", step.Id);
+            span?.SetTag("plansmith.step.kind", PlanJson.KindName(step.Kind));
             var attempts = 0;
             Exception? lastError = null;
             try
@@ -448,7 +452,21 @@ public sealed class PlanExecutor
             _ => "a tool step",
         };
 
-        private void Post(WorkerMessage message) => _inbox.Writer.TryWrite(message);
+        private void Post(WorkerMessage message)
+        {
+            if (message is Finished finished && System.Diagnostics.Activity.Current is { } span && span.Source == PlansmithTelemetry.Source)
+            {
+                span.SetTag("plansmith.step.status", finished.Status.ToString().ToLowerInvariant());
+                span.SetTag("plansmith.step.attempts", finished.Attempts);
+                PlansmithTelemetry.SetUsage(span, finished.Usage);
+                if (finished.Status == StepStatus.Failed)
+                {
+                    PlansmithTelemetry.Fail(span, finished.Error ?? "failed");
+                }
+            }
+
+            _inbox.Writer.TryWrite(message);
+        }
 
         private async ValueTask HandleAsync(WorkerMessage message)
         {
@@ -492,6 +510,8 @@ public sealed class PlanExecutor
                     state.Usage = finished.Usage;
                     _outputs[step.Id] = finished.Output!;
                     ExecutionLog.StepCompleted(_owner._logger, step.Id, duration.TotalMilliseconds, finished.Attempts);
+                    PlansmithTelemetry.Steps.Add(1, new KeyValuePair<string, object?>("status", "completed"));
+                    PlansmithTelemetry.StepDuration.Record(duration.TotalSeconds);
                     await EmitAsync(new StepCompleted(state.EndedAt.Value, Progress(), step.Id, step.Description, Preview(finished.Output!), duration, finished.Attempts, finished.UsedFallback, finished.Output!, finished.Usage)).ConfigureAwait(false);
                     foreach (var dependent in _dependents[index])
                     {
@@ -508,6 +528,9 @@ public sealed class PlanExecutor
                     _timedTotal += duration;
                     state.Error = finished.Error;
                     ExecutionLog.StepFailed(_owner._logger, step.Id, finished.Attempts, finished.Error!);
+                    PlansmithTelemetry.Steps.Add(1, new KeyValuePair<string, object?>("status", "failed"));
+                    PlansmithTelemetry.StepFailures.Add(1);
+                    PlansmithTelemetry.StepDuration.Record(duration.TotalSeconds);
                     await EmitAsync(new StepFailed(state.EndedAt.Value, Progress(), step.Id, step.Description, finished.Error!, duration, finished.Attempts)).ConfigureAwait(false);
                     if (Options.StopOnFailure && !_stop.IsCancellationRequested)
                     {

@@ -1,5 +1,6 @@
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Planning;
+using Plansmith.Agent.Telemetry;
 
 namespace Plansmith.Agent.Execution;
 
@@ -53,7 +54,11 @@ internal sealed class ToolBudgetFilter : IAutoFunctionInvocationFilter
             return;
         }
 
-        await next(context).ConfigureAwait(false);
+        using (var span = PlansmithTelemetry.Start("execute_tool", $"{context.Function.PluginName}.{context.Function.Name}"))
+        {
+            span?.SetTag("gen_ai.tool.name", $"{context.Function.PluginName}.{context.Function.Name}");
+            await next(context).ConfigureAwait(false);
+        }
 
         if (context.FunctionSequenceIndex == context.FunctionCount - 1 && !context.Terminate)
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Plans;
+using Plansmith.Agent.Telemetry;
 
 namespace Plansmith.Agent.Execution;
 
@@ -47,6 +48,8 @@ public sealed class ToolStepExecutor : IStepExecutor
         }
 
         var arguments = BuildArguments(step, function, context.Outputs);
+        using var span = PlansmithTelemetry.Start("execute_tool", ToolResolver.CanonicalName(function));
+        span?.SetTag("gen_ai.tool.name", ToolResolver.CanonicalName(function));
         FunctionResult result;
         try
         {
@@ -58,6 +61,7 @@ public sealed class ToolStepExecutor : IStepExecutor
         }
         catch (Exception ex) when (ex is not StepExecutionException)
         {
+            PlansmithTelemetry.Fail(span, ex.GetType().Name);
             throw new StepExecutionException(
                 step.Id,
                 $"Tool '{ToolResolver.CanonicalName(function)}' failed in step '{step.Id}': {ex.GetType().Name}: {ex.Message}",

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.SemanticKernel;
+using Plansmith.Agent.Telemetry;
 
 namespace Plansmith.Agent.Planning;
 
@@ -41,6 +42,7 @@ internal sealed class ModelGateway
     {
         Meter.BeginCall(always);
         var function = _prompts.Get(prompt);
+        using var span = PlansmithTelemetry.Start("chat", prompt, System.Diagnostics.ActivityKind.Client);
         FunctionResult result;
         try
         {
@@ -50,11 +52,13 @@ internal sealed class ModelGateway
         {
             // Whatever the connector throws — HTTP errors, a body that is not JSON, a dropped
             // connection — becomes one typed failure naming the prompt.
+            PlansmithTelemetry.Fail(span, ex.GetType().Name);
             throw new ModelCallException(prompt, ex);
         }
 
         var (input, output) = TokenUsage.Read(result.Metadata);
         Meter.AddTokens(input, output);
+        PlansmithTelemetry.SetUsage(span, new TokenUsage(1, input, output));
         return result;
     }
 
@@ -67,6 +71,7 @@ internal sealed class ModelGateway
     {
         Meter.BeginCall(always);
         var function = _prompts.Get(prompt);
+        using var span = PlansmithTelemetry.Start("chat", prompt, System.Diagnostics.ActivityKind.Client);
         long input = 0, output = 0;
         await foreach (var chunk in function.InvokeStreamingAsync<StreamingChatMessageContent>(_kernel, Arguments(function, inputs, null), cancellationToken).ConfigureAwait(false))
         {
@@ -80,6 +85,7 @@ internal sealed class ModelGateway
         }
 
         Meter.AddTokens(input, output);
+        PlansmithTelemetry.SetUsage(span, new TokenUsage(1, input, output));
     }
 
     private static KernelArguments Arguments(KernelFunction function, IDictionary<string, object?> inputs, Action<PromptExecutionSettings>? configure)

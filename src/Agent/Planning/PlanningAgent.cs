@@ -6,6 +6,7 @@ using Plansmith.Agent.Execution;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
 using Plansmith.Agent.Runs.Store;
+using Plansmith.Agent.Telemetry;
 
 namespace Plansmith.Agent.Planning;
 
@@ -125,10 +126,11 @@ public sealed partial class PlanningAgent : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(goal);
         var options = runOptions ?? _options;
         options.Validate();
+        using var span = PlansmithTelemetry.Start("invoke_agent", "plansmith");
         var run = new Run(this, goal, context, options, sink);
         try
         {
-            return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            return Record(span, await run.ExecuteAsync(cancellationToken).ConfigureAwait(false));
         }
         finally
         {
@@ -148,15 +150,42 @@ public sealed partial class PlanningAgent : IDisposable
 
         var options = runOptions ?? _options;
         options.Validate();
+        using var span = PlansmithTelemetry.Start("invoke_agent", "plansmith");
+        span?.SetTag("plansmith.resumed", true);
         var run = new Run(this, stored.Info.Goal, null, options, sink);
         try
         {
-            return await run.ResumeAsync(stored, cancellationToken).ConfigureAwait(false);
+            return Record(span, await run.ResumeAsync(stored, cancellationToken).ConfigureAwait(false));
         }
         finally
         {
             run.Dispose();
         }
+    }
+
+    private static AgentRunResult Record(System.Diagnostics.Activity? span, AgentRunResult result)
+    {
+        var status = result.Status.ToString().ToLowerInvariant();
+        span?.SetTag("plansmith.run.status", status);
+        span?.SetTag("plansmith.run.id", result.RunId);
+        span?.SetTag("plansmith.replans", result.Replans);
+        PlansmithTelemetry.SetUsage(span, result.Usage);
+        if (result.Status is not (AgentRunStatus.Completed or AgentRunStatus.Answered))
+        {
+            PlansmithTelemetry.Fail(span, result.Error ?? status);
+        }
+
+        var tag = new KeyValuePair<string, object?>("status", status);
+        PlansmithTelemetry.Runs.Add(1, tag);
+        PlansmithTelemetry.RunDuration.Record(result.Duration.TotalSeconds, tag);
+        PlansmithTelemetry.Tokens.Add(result.Usage.InputTokens, new KeyValuePair<string, object?>("type", "input"));
+        PlansmithTelemetry.Tokens.Add(result.Usage.OutputTokens, new KeyValuePair<string, object?>("type", "output"));
+        if (result.Replans > 0)
+        {
+            PlansmithTelemetry.Replans.Add(result.Replans);
+        }
+
+        return result;
     }
 
     /// <summary>What the store records when a run starts: never a key.</summary>

@@ -3,6 +3,7 @@ using Microsoft.SemanticKernel;
 using Plansmith.Agent.Execution;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
+using Plansmith.Agent.Telemetry;
 
 namespace Plansmith.Agent.Planning;
 
@@ -40,6 +41,7 @@ internal sealed class PromptPlanner
 
     public async Task<RouteDecision> RouteAsync(string request, CancellationToken cancellationToken)
     {
+        using var span = PlansmithTelemetry.Start("route");
         var reply = await CallAsync(PromptNames.Route, new() { ["request"] = request, ["tools"] = _tools }, cancellationToken).ConfigureAwait(false);
         using var document = PlanJson.ExtractJson(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("plan", out _));
         if (document?.RootElement is { ValueKind: JsonValueKind.Object } root
@@ -54,8 +56,10 @@ internal sealed class PromptPlanner
         return new RouteDecision(true, string.Empty);
     }
 
-    public Task<Plan> CreateAsync(string goal, string? context, CancellationToken cancellationToken) =>
-        RequestPlanAsync(
+    public async Task<Plan> CreateAsync(string goal, string? context, CancellationToken cancellationToken)
+    {
+        using var span = PlansmithTelemetry.Start("plan");
+        var plan = await RequestPlanAsync(
             PromptNames.PlanCreate,
             feedback => new()
             {
@@ -68,10 +72,14 @@ internal sealed class PromptPlanner
             },
             reply => PlanJson.Parse(reply, goal),
             plan => Validate(plan, _options.MaxSteps),
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        span?.SetTag("plansmith.plan.steps", plan.Steps.Count);
+        return plan;
+    }
 
     public async Task<ReflectionOutcome> ReflectAsync(Plan plan, CancellationToken cancellationToken)
     {
+        using var span = PlansmithTelemetry.Start("reflect");
         var reply = await CallAsync(
             PromptNames.PlanReflect,
             new()
@@ -119,13 +127,15 @@ internal sealed class PromptPlanner
     }
 
     /// <summary>Plans the remaining work after <paramref name="failedStepId"/> failed; returns the merged plan.</summary>
-    public Task<Plan> ReviseAsync(Plan plan, IReadOnlyList<StepRecord> records, string failedStepId, string error, CancellationToken cancellationToken)
+    public async Task<Plan> ReviseAsync(Plan plan, IReadOnlyList<StepRecord> records, string failedStepId, string error, CancellationToken cancellationToken)
     {
+        using var span = PlansmithTelemetry.Start("replan");
+        span?.SetTag("plansmith.step.id", failedStepId);
         var completed = records.Where(r => r.Status == StepStatus.Completed).Select(r => r.StepId).ToHashSet(StringComparer.Ordinal);
         var outputs = records.Where(r => r.Output is not null).ToDictionary(r => r.StepId, r => r.Output!, StringComparer.Ordinal);
         var completedSteps = plan.Steps.Where(s => completed.Contains(s.Id)).ToList();
         var failedStep = plan.FindStep(failedStepId);
-        return RequestPlanAsync(
+        return await RequestPlanAsync(
             PromptNames.PlanRevise,
             feedback => new()
             {
@@ -154,12 +164,13 @@ internal sealed class PromptPlanner
                 return new Plan([.. completedSteps, .. remaining.Steps], plan.Goal);
             },
             merged => Validate(merged, _options.MaxSteps),
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A child plan for a subgoal step, or null when the model calls it atomic.</summary>
     public async Task<Plan?> DecomposeAsync(string goal, PlanStep subgoal, string context, CancellationToken cancellationToken)
     {
+        using var span = PlansmithTelemetry.Start("decompose");
         var atomic = false;
         var plan = await RequestPlanAsync(
             PromptNames.PlanDecompose,

@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Plansmith.Agent.Hosting;
 using Plansmith.Agent.Offline;
 using Plansmith.Agent.Planning;
@@ -59,6 +61,7 @@ internal sealed class AgentHost : IDisposable
             builder.AddFilter((category, level) => settings.Verbose ? level >= LogLevel.Debug : level >= LogLevel.Warning && category?.StartsWith("Plansmith", StringComparison.Ordinal) == true);
         });
 
+        var telemetry = Telemetry(settings);
         var options = new PlansmithOptions();
         configuration.GetSection("Plansmith").Bind(options);
         var promptsDirectory = settings.Prompts?.FullName ?? options.PromptsDirectory;
@@ -103,6 +106,7 @@ internal sealed class AgentHost : IDisposable
         host._owned.Add(prompts);
         host._owned.Add(loggerFactory);
         host._owned.Add(http);
+        host._owned.AddRange(telemetry);
         var corpus = settings.Corpus?.FullName ?? configuration["Plansmith:Corpus"];
         if (corpus is not null && !Directory.Exists(corpus))
         {
@@ -164,6 +168,45 @@ internal sealed class AgentHost : IDisposable
         {
             throw new CliSetupException($"The run store '{path}' cannot be opened ({ex.Message}). Use another file with --store, or --no-store.");
         }
+    }
+
+    /// <summary>Tracer and meter providers for --trace console and --otlp ENDPOINT (Plansmith's and SK's sources).</summary>
+    private static List<IDisposable> Telemetry(AgentSettings settings)
+    {
+        if (settings.Trace is null && settings.Otlp is null)
+        {
+            return [];
+        }
+
+        if (settings.Trace is not null and not "console")
+        {
+            throw new CliSetupException($"--trace '{settings.Trace}' is not known; use --trace console, or --otlp ENDPOINT.");
+        }
+
+        Uri? otlp = null;
+        if (settings.Otlp is not null && (!Uri.TryCreate(settings.Otlp, UriKind.Absolute, out otlp) || (otlp.Scheme != Uri.UriSchemeHttp && otlp.Scheme != Uri.UriSchemeHttps)))
+        {
+            throw new CliSetupException($"--otlp '{settings.Otlp}' is not an http(s) URL, e.g. http://localhost:4317.");
+        }
+
+        AppContext.SetSwitch("Microsoft.SemanticKernel.Experimental.GenAI.EnableOTelDiagnostics", true);
+        var tracing = OpenTelemetry.Sdk.CreateTracerProviderBuilder()
+            .AddSource(Agent.Telemetry.PlansmithTelemetry.SourceName, "Microsoft.SemanticKernel*");
+        var metrics = OpenTelemetry.Sdk.CreateMeterProviderBuilder()
+            .AddMeter(Agent.Telemetry.PlansmithTelemetry.SourceName, "Microsoft.SemanticKernel*");
+        if (settings.Trace is "console")
+        {
+            tracing.AddConsoleExporter();
+            metrics.AddConsoleExporter();
+        }
+
+        if (otlp is not null)
+        {
+            tracing.AddOtlpExporter(o => o.Endpoint = otlp);
+            metrics.AddOtlpExporter(o => o.Endpoint = otlp);
+        }
+
+        return [tracing.Build()!, metrics.Build()!];
     }
 
     public void Dispose()

@@ -32,9 +32,13 @@ internal sealed class AgentOptions
 
     public Option<bool> Verbose { get; } = new("--verbose") { Description = "Log details to standard error." };
 
+    public Option<string?> Trace { get; } = new("--trace") { Description = "Print OpenTelemetry spans and metrics: 'console'." };
+
+    public Option<string?> Otlp { get; } = new("--otlp") { Description = "Send OpenTelemetry spans and metrics to an OTLP endpoint, e.g. http://localhost:4317." };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Endpoint, Model, ApiKey, AzureEndpoint, Offline, Corpus, Prompts, Root, Store, NoStore, Config, Verbose })
+        foreach (var option in new Option[] { Endpoint, Model, ApiKey, AzureEndpoint, Offline, Corpus, Prompts, Root, Store, NoStore, Config, Verbose, Trace, Otlp })
         {
             command.Options.Add(option);
         }
@@ -52,7 +56,9 @@ internal sealed class AgentOptions
         parse.GetValue(Store),
         parse.GetValue(NoStore),
         parse.GetValue(Config),
-        parse.GetValue(Verbose));
+        parse.GetValue(Verbose),
+        parse.GetValue(Trace),
+        parse.GetValue(Otlp));
 }
 
 /// <summary>What the agent options said on the command line.</summary>
@@ -68,4 +74,6 @@ internal sealed record AgentSettings(
     FileInfo? Store,
     bool NoStore,
     FileInfo? Config,
-    bool Verbose);
+    bool Verbose,
+    string? Trace = null,
+    string? Otlp = null);

@@ -202,6 +202,8 @@ public sealed class CliEndToEndTests : IDisposable
     [InlineData("run --offline --mode sideways goal", "sideways")]
     [InlineData("run --offline --max-parallel 0 goal", "MaxParallelism")]
     [InlineData("run --offline --corpus /no/such/folder goal", "does not exist")]
+    [InlineData("run --offline --trace jaeger goal", "--trace console")]
+    [InlineData("run --offline --otlp ftp://x goal", "not an http(s) URL")]
     public async Task BadInput_ExitsTwoWithAHelpfulMessage(string commandLine, string expected)
     {
         var (exit, _, error) = await RunAsync(null, commandLine.Split(' '));
@@ -247,5 +249,17 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.Contains("✓ s1", output, StringComparison.Ordinal);
         Assert.True(error.Contains("Cancelled", StringComparison.Ordinal), error + "\n---\n" + output);
         Assert.Empty(model.RequestsFor("synthesize"));
+    }
+
+    [Fact]
+    public async Task Run_TraceConsole_PrintsTheSpansOfTheRun()
+    {
+        var (exit, output, _) = await RunAsync(null, "run", "--offline", "--corpus", _corpus, "--root", _corpus, "--no-store", "--trace", "console", Goal);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("invoke_agent plansmith", output, StringComparison.Ordinal);
+        Assert.Contains("execute_step s1", output, StringComparison.Ordinal);
+        Assert.Contains("gen_ai.operation.name: execute_tool", output, StringComparison.Ordinal);
+        Assert.Contains("gen_ai.usage.input_tokens", output, StringComparison.Ordinal);
     }
 }
