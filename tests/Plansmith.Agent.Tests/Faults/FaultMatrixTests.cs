@@ -37,7 +37,7 @@ public sealed class FaultMatrixTests(ITestOutputHelper output) : IDisposable
     private static readonly string[] Faults =
     [
         "429", "500", "503-persistent", "timeout", "malformed-body", "dropped-connection",
-        "garbage-content", "empty-answer", "bad-tool-call", "cyclic-plan", "huge-plan", "empty-plan",
+        "garbage-content", "empty-answer", "bad-tool-call", "cyclic-plan", "huge-plan", "empty-plan", "truncated-stream",
     ];
 
     public void Dispose()
@@ -73,6 +73,8 @@ public sealed class FaultMatrixTests(ITestOutputHelper output) : IDisposable
                     return ModelReply.Json(new { steps = new[] { new { id = "a", description = "A", dependencies = new[] { "b" } }, new { id = "b", description = "B", dependencies = new[] { "a" } } } });
                 case "huge-plan" when r.Prompt == "plan_create" && Interlocked.Increment(ref firstPlan) == 1:
                     return ModelReply.Json(new { steps = Enumerable.Range(1, 1000).Select(i => new { id = $"s{i}", description = "tiny" }) });
+                case "truncated-stream" when r.Stream:
+                    return new ModelReply { RawBody = "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"The ans" };
                 case "empty-plan" when r.Prompt == "plan_create" && Interlocked.Increment(ref firstPlan) == 1:
                     return ModelReply.Json(new { steps = Array.Empty<object>() });
             }

@@ -56,4 +56,59 @@ public sealed class SecretTests : IDisposable
         Assert.DoesNotContain(Key, everything, StringComparison.Ordinal);
         Assert.DoesNotContain(Key[..12], everything, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ApiKey_NeverAppearsOnAnyProcessCommandLineDuringARun()
+    {
+        var model = new ScriptedModel(r => r.Prompt switch
+        {
+            "route" => ModelReply.Json(new { plan = true, answer = "" }),
+            "plan_create" => ModelReply.Json(new { steps = new object[] { new { id = "s1", description = "Compute", tool = "analyze.run_code", arguments = new { language = "python", code = "import time\ntime.sleep(1.5)\nprint(42)" } } } }),
+            "plan_reflect" => ModelReply.Json(new { approved = true, issues = Array.Empty<string>() }),
+            _ => new ModelReply("42"),
+        });
+        await using var server = new LoopbackOpenAIServer(model);
+        Environment.SetEnvironmentVariable("PLANSMITH_API_KEY", Key);
+        var seen = new List<string>();
+        var processes = 0;
+        try
+        {
+            var (exit, _, error) = await CliProcess.RunAsync(_work, null, async _ =>
+            {
+                // Look at every process's command line while the run (and its sandbox) is alive.
+                for (var i = 0; i < 60; i++)
+                {
+                    foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => char.IsDigit(Path.GetFileName(d)[0])))
+                    {
+                        try
+                        {
+                            var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                            processes++;
+                            if (cmdline.Contains(Key, StringComparison.Ordinal))
+                            {
+                                seen.Add(cmdline.Replace('\0', ' '));
+                            }
+                        }
+                        catch (IOException)
+                        {
+                        }
+                        catch (UnauthorizedAccessException)
+                        {
+                        }
+                    }
+
+                    await Task.Delay(50);
+                }
+            }, "run", "--endpoint", server.BaseAddress.ToString(), "--model", "m", "--no-store", "--root", _work, "Compute");
+            Assert.True(exit == 0, error);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PLANSMITH_API_KEY", null);
+        }
+
+        Assert.True(processes > 0);
+        Assert.Empty(seen);
+        Assert.Contains(model.Requests, r => r.Authorization == "Bearer " + Key);
+    }
 }
