@@ -11,11 +11,14 @@ namespace Plansmith.Agent.Tests.Telemetry;
 
 public sealed class TelemetryTests
 {
+    // Other tests run in parallel and make Plansmith spans too: each test looks only at its own trace.
+    private static readonly ActivitySource TestSource = new("Plansmith.Tests.Telemetry");
+
     [Fact]
     public async Task DagRun_ProducesTheExpectedSpanTreeWithGenAiNamesAndUsage()
     {
-        var spans = new List<Activity>();
-        using var tracer = Sdk.CreateTracerProviderBuilder().AddSource(PlansmithTelemetry.SourceName).AddInMemoryExporter(spans).Build();
+        var all = new List<Activity>();
+        using var tracer = Sdk.CreateTracerProviderBuilder().AddSource(PlansmithTelemetry.SourceName, TestSource.Name).AddInMemoryExporter(all).Build();
         var model = new ScriptedModel(r => r.Prompt switch
         {
             "plan_create" => ModelReply.Json(new
@@ -33,8 +36,16 @@ public sealed class TelemetryTests
         });
         using var agent = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(o => { o.MaxReflectionRounds = 1; o.UseMode(PlanningMode.Dag); }));
 
-        var result = await agent.RunAsync("Add and explain");
+        AgentRunResult result;
+        ActivityTraceId trace;
+        using (var test = TestSource.StartActivity("test"))
+        {
+            trace = test!.TraceId;
+            result = await agent.RunAsync("Add and explain");
+        }
+
         tracer.ForceFlush();
+        var spans = all.Where(s => s.TraceId == trace && s.Source.Name == PlansmithTelemetry.SourceName).ToList();
 
         Assert.Equal(AgentRunStatus.Completed, result.Status);
         var root = Assert.Single(spans, s => s.DisplayName == "invoke_agent plansmith");
@@ -65,15 +76,22 @@ public sealed class TelemetryTests
     [Fact]
     public async Task FailedStep_MarksItsSpanAsAnError()
     {
-        var spans = new List<Activity>();
-        using var tracer = Sdk.CreateTracerProviderBuilder().AddSource(PlansmithTelemetry.SourceName).AddInMemoryExporter(spans).Build();
+        var all = new List<Activity>();
+        using var tracer = Sdk.CreateTracerProviderBuilder().AddSource(PlansmithTelemetry.SourceName, TestSource.Name).AddInMemoryExporter(all).Build();
         var model = new ScriptedModel(r => r.Prompt == "plan_create"
             ? ModelReply.Json(new { steps = new object[] { new { id = "s1", description = "Fail", tool = "text.fail", arguments = new { message = "nope" } } } })
             : new ModelReply("done"));
         using var agent = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(o => o.MaxReplans = 0));
 
-        await agent.RunAsync("Fail");
+        ActivityTraceId trace;
+        using (var test = TestSource.StartActivity("test"))
+        {
+            trace = test!.TraceId;
+            await agent.RunAsync("Fail");
+        }
+
         tracer.ForceFlush();
+        var spans = all.Where(s => s.TraceId == trace).ToList();
 
         var step = Assert.Single(spans, s => s.DisplayName == "execute_step s1");
         Assert.Equal(ActivityStatusCode.Error, step.Status);
