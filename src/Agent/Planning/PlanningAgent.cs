@@ -578,6 +578,25 @@ public sealed partial class PlanningAgent : IDisposable
             }
 
             var text = answer.ToString();
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                // An empty or cut-off stream: ask once more, without streaming.
+                try
+                {
+                    var retry = await _gateway.InvokeAsync(PromptNames.Synthesize, inputs, always: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    text = retry.GetValue<string>() ?? string.Empty;
+                }
+                catch (ModelCallException ex)
+                {
+                    Log.AnswerFailed(_agent._logger, ex.Message);
+                }
+
+                if (string.IsNullOrWhiteSpace(text))
+                {
+                    return (string.Empty, "The model returned no answer (the answer stream was empty or cut off, twice).");
+                }
+            }
+
             await EmitAsync(new AnswerCompleted(Now, _runEvents.Progress, text, status != AgentRunStatus.Completed)).ConfigureAwait(false);
             return (text, null);
         }
