@@ -7,17 +7,12 @@ public static class CliProcess
 {
     private static readonly string[] SecretVariables = ["OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "PLANSMITH_ENDPOINT", "PLANSMITH_API_KEY", "PLANSMITH_MODEL", "BRAVE_API_KEY"];
 
-    /// <summary>The CLI built next to this test project (same configuration).</summary>
-    public static string CliPath
-    {
-        get
-        {
-            var here = AppContext.BaseDirectory;
-            var marker = Path.Combine("tests", "Plansmith.Cli.Tests");
-            var path = here.Replace(marker, Path.Combine("src", "Cli"), StringComparison.Ordinal);
-            return Path.Combine(path, "plansmith.dll");
-        }
-    }
+    /// <summary>
+    /// The CLI as copied into this test project's output (with its deps.json, runtimeconfig and
+    /// dependencies). Not src/Cli/bin: 'dotnet test' on the solution may rebuild the CLI there while
+    /// these tests run.
+    /// </summary>
+    public static string CliPath => Path.Combine(AppContext.BaseDirectory, "plansmith.dll");
 
     public static Task<(int Exit, string Out, string Err)> RunAsync(string workingDirectory, string? stdin, params string[] args) =>
         RunAsync(workingDirectory, stdin, null, args);
