@@ -53,11 +53,7 @@ public sealed class BubblewrapPythonSandboxTests
         var result = await RunAsync($"import subprocess, time\nsubprocess.Popen(['/usr/bin/python3', '-c', 'import time; time.sleep(60) # {marker}'])\ntime.sleep(60)", l => l.Timeout = TimeSpan.FromSeconds(1));
 
         Assert.Equal(SandboxLimit.Time, result.LimitHit);
-        await Task.Delay(200);
-        var survivors = Directory.EnumerateDirectories("/proc")
-            .Select(d => Path.Combine(d, "cmdline"))
-            .Where(File.Exists)
-            .Count(f => { try { return File.ReadAllText(f).Contains(marker, StringComparison.Ordinal); } catch (IOException) { return false; } });
+        var survivors = await ProcessProbe.CountUntilZeroAsync(marker, TimeSpan.FromSeconds(5));
         Assert.Equal(0, survivors);
     }
 

@@ -76,7 +76,8 @@ public sealed class SandboxUnderFaultsTests
         Assert.True(result.Status == AgentRunStatus.Completed || !string.IsNullOrWhiteSpace(result.Error));
         if (result["fork"].Output is { } fork)
         {
-            Assert.Contains("stopped after", fork, StringComparison.Ordinal);
+            // Children were created (each a marked sleeper), so the survivor check below has something to find.
+            Assert.Matches("stopped after [1-9]", fork);
         }
 
         if (result["deep"].Output is { } deep)
@@ -84,19 +85,8 @@ public sealed class SandboxUnderFaultsTests
             Assert.Contains("\"limitHit\":\"Recursion\"", deep, StringComparison.Ordinal);
         }
 
-        // No sandboxed process outlives the run.
-        await Task.Delay(300);
-        var survivors = Directory.EnumerateDirectories("/proc").Where(d => char.IsDigit(Path.GetFileName(d)[0])).Count(d =>
-        {
-            try
-            {
-                return File.ReadAllText(Path.Combine(d, "cmdline")).Contains(marker, StringComparison.Ordinal);
-            }
-            catch (IOException)
-            {
-                return false;
-            }
-        });
+        // No sandboxed process outlives the run (the kernel may take a moment to reap them).
+        var survivors = await ProcessProbe.CountUntilZeroAsync(marker, TimeSpan.FromSeconds(5));
         Assert.Equal(0, survivors);
     }
 }
