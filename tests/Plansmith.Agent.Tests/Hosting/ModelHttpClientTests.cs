@@ -16,7 +16,7 @@ public sealed class ModelHttpClientTests
     {
         MaxRetries = 3,
         RetryBaseDelay = TimeSpan.FromMilliseconds(10),
-        AttemptTimeout = TimeSpan.FromMilliseconds(500),
+        AttemptTimeout = TimeSpan.FromMilliseconds(1500), // room for a cold first request on a busy machine
         TotalTimeout = TimeSpan.FromSeconds(20),
     };
 
@@ -30,28 +30,14 @@ public sealed class ModelHttpClientTests
     private static ModelReply Plan() =>
         ModelReply.Json(new { steps = new object[] { new { id = "s1", description = "Add", tool = "math.add", arguments = new { a = 1, b = 2 } } } });
 
-    [Fact]
-    public async Task TooManyRequests_IsRetriedHonouringRetryAfter()
+    [Theory]
+    [InlineData(429, 0)]
+    [InlineData(503, null)]
+    public async Task TransientStatus_IsRetriedUntilTheCallSucceeds(int status, int? retryAfter)
     {
         var calls = 0;
         var model = new ScriptedModel(r => r.Prompt == "plan_create" && Interlocked.Increment(ref calls) <= 2
-            ? new ModelReply("slow down", Status: 429, RetryAfterSeconds: 0)
-            : r.Prompt == "plan_create" ? Plan() : new ModelReply("3"));
-        await using var server = new LoopbackOpenAIServer(model);
-        using var agent = Agent(server, Fast);
-
-        var result = await agent.RunAsync("Add");
-
-        Assert.Equal(AgentRunStatus.Completed, result.Status);
-        Assert.Equal(3, model.RequestsFor("plan_create").Count);
-    }
-
-    [Fact]
-    public async Task ServerErrors_AreRetried()
-    {
-        var calls = 0;
-        var model = new ScriptedModel(r => r.Prompt == "plan_create" && Interlocked.Increment(ref calls) <= 2
-            ? new ModelReply("boom", Status: 503)
+            ? new ModelReply("try again", Status: status, RetryAfterSeconds: retryAfter)
             : r.Prompt == "plan_create" ? Plan() : new ModelReply("3"));
         await using var server = new LoopbackOpenAIServer(model);
         using var agent = Agent(server, Fast);
