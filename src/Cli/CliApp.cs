@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Plansmith.Cli.Commands;
+using Plansmith.Cli.Rendering;
 
 namespace Plansmith.Cli;
 
@@ -20,7 +21,12 @@ internal static class CliApp
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TextReader? input = null, CancellationToken cancellationToken = default)
     {
-        var console = new CliConsole(output, error, input ?? Console.In, output == Console.Out && !Console.IsOutputRedirected && !Console.IsInputRedirected);
+        var isTerminal = output == Console.Out && !Console.IsOutputRedirected && !Console.IsInputRedirected;
+
+        // Everything a command prints passes through here: no raw control characters, no known key.
+        output = SafeTextWriter.Wrap(output);
+        error = SafeTextWriter.Wrap(error);
+        var console = new CliConsole(output, error, input ?? Console.In, isTerminal);
         var root = new RootCommand("Plansmith — a planning agent for Semantic Kernel: plans a goal, runs the plan with your plugins, and answers.")
         {
             RunCommand.Create(console),
@@ -56,6 +62,17 @@ internal static class CliApp
         {
             await error.WriteLineAsync("error: " + ex.Message);
             return BadInput;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await error.WriteLineAsync("Cancelled.");
+            return Cancelled;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A failure no command expected still ends with a message and an exit code, never a crash dump.
+            await error.WriteLineAsync($"error: {ex.Message} ({ex.GetType().Name}). This is a failure Plansmith did not expect; run again with --verbose, and report it if it repeats.");
+            return RunFailed;
         }
     }
 }

@@ -1,4 +1,5 @@
 using Plansmith.Cli;
+using Plansmith.Cli.Rendering;
 
 // The first Ctrl+C cancels the run cleanly (running steps are cancelled, partial results kept,
 // exit code 130); a second one ends the process at once.
@@ -12,5 +13,8 @@ Console.CancelKeyPress += (_, e) =>
         cancel.Cancel();
     }
 };
+
+// Logs and anything else written to standard error pass the same cleaning as command output.
+Console.SetError(SafeTextWriter.Wrap(Console.Error));
 
 return await CliApp.RunAsync(args, Console.Out, Console.Error, Console.In, cancel.Token);

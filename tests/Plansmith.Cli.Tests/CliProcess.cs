@@ -15,10 +15,17 @@ public static class CliProcess
     public static string CliPath => Path.Combine(AppContext.BaseDirectory, "plansmith.dll");
 
     public static Task<(int Exit, string Out, string Err)> RunAsync(string workingDirectory, string? stdin, params string[] args) =>
-        RunAsync(workingDirectory, stdin, null, args);
+        RunAsync(workingDirectory, stdin, null, null, args);
 
     /// <summary>Runs the CLI; <paramref name="whileRunning"/> gets the process id and may act on it (send a signal).</summary>
-    public static async Task<(int Exit, string Out, string Err)> RunAsync(string workingDirectory, string? stdin, Func<int, Task>? whileRunning, params string[] args)
+    public static Task<(int Exit, string Out, string Err)> RunAsync(string workingDirectory, string? stdin, Func<int, Task>? whileRunning, params string[] args) =>
+        RunAsync(workingDirectory, stdin, null, whileRunning, args);
+
+    /// <summary>
+    /// Runs the CLI with extra environment variables for the child alone (a key, say): tests never
+    /// change this process's environment, which parallel tests share.
+    /// </summary>
+    public static async Task<(int Exit, string Out, string Err)> RunAsync(string workingDirectory, string? stdin, IReadOnlyDictionary<string, string>? environment, Func<int, Task>? whileRunning, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -40,9 +47,9 @@ public static class CliProcess
         }
 
         // A test may hand the CLI a key through the environment, as a user should.
-        if (Environment.GetEnvironmentVariable("PLANSMITH_API_KEY") is { } key)
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
-            start.Environment["PLANSMITH_API_KEY"] = key;
+            start.Environment[name] = value;
         }
 
         start.Environment["DOTNET_NOLOGO"] = "1";

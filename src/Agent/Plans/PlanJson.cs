@@ -14,6 +14,12 @@ public static class PlanJson
 {
     private const int MaxCandidates = 64;
 
+    /// <summary>
+    /// The most characters a plan's text may have (1,000,000): far above any plan within the step
+    /// limit, low enough that a runaway model reply is refused before it is parsed.
+    /// </summary>
+    public const int MaxTextLength = 1_000_000;
+
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
         AllowTrailingCommas = true,
@@ -41,6 +47,14 @@ public static class PlanJson
     public static Plan Parse(string text, string? goal = null)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > MaxTextLength)
+        {
+            throw new PlanParseException([new PlanProblem(
+                PlanProblemCode.TooLarge,
+                null,
+                string.Create(CultureInfo.InvariantCulture, $"The plan text has {text.Length:N0} characters; at most {MaxTextLength:N0} are read. Write a shorter plan: fewer steps, shorter descriptions, subgoal steps for large parts."))]);
+        }
+
         using var document = ExtractDocument(text);
         var problems = new List<PlanProblem>();
         var plan = ReadPlan(document.RootElement, goal, problems);

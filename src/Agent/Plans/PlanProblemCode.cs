@@ -59,4 +59,10 @@ public enum PlanProblemCode
 
     /// <summary>A step is assigned to an agent profile that does not exist.</summary>
     UnknownAgent,
+
+    /// <summary>The plan text is larger than a plan may be.</summary>
+    TooLarge,
+
+    /// <summary>A step's id or description is longer than allowed.</summary>
+    TooLong,
 }

@@ -61,6 +61,7 @@ public sealed class PlanValidator
                 $"The plan has {steps.Count} steps; at most {_options.MaxSteps} are allowed. Merge small steps or make large parts subgoal steps."));
         }
 
+        CheckLengths(steps, problems);
         var byId = CheckIds(steps, problems);
         CheckDependencies(steps, byId, problems);
         CheckCycles(steps, byId, problems);
@@ -81,6 +82,32 @@ public sealed class PlanValidator
         }
 
         return problems;
+    }
+
+    private void CheckLengths(IReadOnlyList<PlanStep> steps, List<PlanProblem> problems)
+    {
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var step = steps[i];
+            if (step.Id is { } id && id.Length > _options.MaxIdLength)
+            {
+                problems.Add(new PlanProblem(
+                    PlanProblemCode.TooLong,
+                    null,
+                    string.Create(CultureInfo.InvariantCulture, $"Step number {i + 1} has an id of {id.Length} characters; at most {_options.MaxIdLength} are allowed. Use short ids such as \"s{i + 1}\".")));
+            }
+
+            foreach (var (what, text) in new[] { ("description", step.Description), ("fallback description", step.Fallback?.Description) })
+            {
+                if (text is not null && text.Length > _options.MaxDescriptionLength)
+                {
+                    problems.Add(new PlanProblem(
+                        PlanProblemCode.TooLong,
+                        step.Id is { Length: > 0 } known && known.Length <= _options.MaxIdLength ? known : null,
+                        string.Create(CultureInfo.InvariantCulture, $"the {what} has {text.Length} characters; at most {_options.MaxDescriptionLength} are allowed. Say what the step does in a sentence or two.")));
+                }
+            }
+        }
     }
 
     private static Dictionary<string, PlanStep> CheckIds(IReadOnlyList<PlanStep> steps, List<PlanProblem> problems)

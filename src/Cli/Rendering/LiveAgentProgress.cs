@@ -127,7 +127,7 @@ internal sealed class LiveAgentProgress : IAgentProgress
     {
         lock (_lock)
         {
-            var tree = new Tree(Markup.Escape(_plan?.Goal is { } goal ? "Plan: " + goal : "Plan"));
+            var tree = new Tree(Markup.Escape(TerminalText.Clean(_plan?.Goal is { } goal ? "Plan: " + goal : "Plan")));
             foreach (var step in _plan?.Steps ?? [])
             {
                 var (state, started, note) = _states.GetValueOrDefault(step.Id, ("pending", null, string.Empty));
@@ -142,14 +142,14 @@ internal sealed class LiveAgentProgress : IAgentProgress
                 };
                 var elapsed = started is { } s ? string.Create(CultureInfo.InvariantCulture, $" {(DateTimeOffset.UtcNow - s).TotalSeconds:0.0}s") : string.Empty;
                 var detail = note.Length == 0 ? string.Empty : " — " + (note.Length > 70 ? note[..70] + "…" : note);
-                tree.AddNode(new Markup($"[{color}]{icon} {Markup.Escape(PlanRendering.Label(step))}{elapsed}[/][grey]{Markup.Escape(detail)}[/]"));
+                tree.AddNode(new Markup($"[{color}]{icon} {Markup.Escape(TerminalText.Clean(PlanRendering.Label(step)))}{elapsed}[/][grey]{Markup.Escape(TerminalText.Clean(detail))}[/]"));
             }
 
             var p = _progress;
             var left = p.EstimatedRemaining is { } eta && p.Finished < p.Total ? string.Create(CultureInfo.InvariantCulture, $", ~{eta.TotalSeconds:0}s left") : string.Empty;
             var bar = p.Total == 0 ? string.Empty : new string('█', (int)(p.Percent / 5)) + new string('░', 20 - (int)(p.Percent / 5));
             var line = p.Total == 0 ? _status : string.Create(CultureInfo.InvariantCulture, $"{_status}  {bar} {p.Finished}/{p.Total} ({p.Percent:0}%){left}");
-            return new Rows(tree, new Markup("[bold]" + Markup.Escape(line) + "[/]"));
+            return new Rows(tree, new Markup("[bold]" + Markup.Escape(TerminalText.Clean(line)) + "[/]"));
         }
     }
 }

@@ -8,6 +8,9 @@ using Plansmith.Agent.Hosting;
 using Plansmith.Agent.Offline;
 using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs.Store;
+using Plansmith.Agent.Security;
+using Plansmith.Cli.Rendering;
+using Plansmith.Cli.Telemetry;
 using Plansmith.Plugins.Hosting;
 
 namespace Plansmith.Cli.Setup;
@@ -53,7 +56,12 @@ internal sealed class AgentHost : IDisposable
         var configuration = Configuration(settings);
         var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(builder =>
         {
-            builder.AddSimpleConsole(o => o.SingleLine = true);
+            // No colours: log lines pass through the control-character filter on standard error.
+            builder.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled;
+            });
 
             // Logs go to standard error: standard output is for answers and JSON.
             builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
@@ -85,7 +93,7 @@ internal sealed class AgentHost : IDisposable
             throw new CliSetupException(ex.Message);
         }
 
-        var (provider, offline) = needsModel ? AddProvider(builder, settings, configuration, http) : ("no model needed", false);
+        var (provider, offline) = needsModel ? AddProvider(builder, settings, configuration, http, diagnostics) : ("no model needed", false);
         if (needsModel && provider.StartsWith("offline", StringComparison.Ordinal) && !settings.Offline && configuration["Plansmith:Provider"] is null)
         {
             diagnostics.WriteLine("No model configured: using Plansmith's built-in offline model (rule-based, not a language model). Set OPENAI_API_KEY, or use --endpoint URL --model NAME, for a real one.");
@@ -101,6 +109,11 @@ internal sealed class AgentHost : IDisposable
             throw new CliSetupException(ex.Message);
         }
 
+        TerminalText.Secrets.Add(configuration["BRAVE_API_KEY"] ?? configuration["Plansmith:BraveApiKey"]);
+        TerminalText.Secrets.Add(settings.ApiKey);
+
+        // Whatever a model or tool returns loses the keys before the run sees it (a server may echo one).
+        builder.Services.AddSingleton<IFunctionInvocationFilter>(new SecretRedactionFilter(TerminalText.Secrets));
         var kernel = builder.Build();
         var host = new AgentHost(kernel, prompts, options, provider, offline, loggerFactory);
         host._owned.Add(prompts);
@@ -127,7 +140,7 @@ internal sealed class AgentHost : IDisposable
         }
         catch (UriFormatException ex)
         {
-            throw new CliSetupException($"Plansmith:SearxngUrl is not a valid URL: {ex.Message}");
+            throw new CliSetupException($"Plansmith:SearxngUrl is not a valid URL ({Endpoints.Display(configuration["Plansmith:SearxngUrl"] ?? string.Empty)}). Give an http(s) URL such as http://localhost:8080.", ex);
         }
 
         var root = settings.Root?.FullName ?? Environment.CurrentDirectory;
@@ -186,7 +199,7 @@ internal sealed class AgentHost : IDisposable
         Uri? otlp = null;
         if (settings.Otlp is not null && (!Uri.TryCreate(settings.Otlp, UriKind.Absolute, out otlp) || (otlp.Scheme != Uri.UriSchemeHttp && otlp.Scheme != Uri.UriSchemeHttps)))
         {
-            throw new CliSetupException($"--otlp '{settings.Otlp}' is not an http(s) URL, e.g. http://localhost:4317.");
+            throw new CliSetupException($"--otlp '{Endpoints.Display(settings.Otlp)}' is not an http(s) URL, e.g. http://localhost:4317.");
         }
 
         AppContext.SetSwitch("Microsoft.SemanticKernel.Experimental.GenAI.EnableOTelDiagnostics", true);
@@ -196,8 +209,9 @@ internal sealed class AgentHost : IDisposable
             .AddMeter(Agent.Telemetry.PlansmithTelemetry.SourceName, "Microsoft.SemanticKernel*");
         if (settings.Trace is "console")
         {
-            tracing.AddConsoleExporter();
-            metrics.AddConsoleExporter();
+            // Standard error: standard output carries the answer and --json.
+            tracing.AddProcessor(new OpenTelemetry.SimpleActivityExportProcessor(new StandardErrorSpanExporter(Console.Error)));
+            metrics.AddReader(new OpenTelemetry.Metrics.PeriodicExportingMetricReader(new StandardErrorMetricExporter(Console.Error)));
         }
 
         if (otlp is not null)
@@ -246,7 +260,7 @@ internal sealed class AgentHost : IDisposable
     }
 
     /// <summary>Picks the provider: --offline; an OpenAI-compatible endpoint; Azure OpenAI; OpenAI; else the offline model.</summary>
-    private static (string Description, bool Offline) AddProvider(IKernelBuilder builder, AgentSettings settings, IConfiguration configuration, HttpClient http)
+    private static (string Description, bool Offline) AddProvider(IKernelBuilder builder, AgentSettings settings, IConfiguration configuration, HttpClient http, TextWriter diagnostics)
     {
         var endpoint = settings.Endpoint ?? configuration["PLANSMITH_ENDPOINT"] ?? configuration["Plansmith:Endpoint"];
         var azureEndpoint = settings.AzureEndpoint ?? configuration["AZURE_OPENAI_ENDPOINT"] ?? configuration["Plansmith:AzureEndpoint"];
@@ -261,22 +275,33 @@ internal sealed class AgentHost : IDisposable
         {
             if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
-                throw new CliSetupException($"--endpoint '{endpoint}' is not an http(s) URL. Example: --endpoint http://localhost:11434/v1");
+                throw new CliSetupException($"--endpoint '{Endpoints.Display(endpoint)}' is not an http(s) URL. Example: --endpoint http://localhost:11434/v1");
             }
+
+            var embedded = Endpoints.TakeCredentials(ref uri, diagnostics, "--endpoint");
 
             if (string.IsNullOrWhiteSpace(model))
             {
                 throw new CliSetupException("--endpoint needs --model: the name of a model the server serves (e.g. --model llama3.1).");
             }
 
-            var key = settings.ApiKey ?? configuration["PLANSMITH_API_KEY"] ?? configuration["OPENAI_API_KEY"] ?? "no-key";
+            var key = settings.ApiKey ?? configuration["PLANSMITH_API_KEY"] ?? configuration["OPENAI_API_KEY"] ?? embedded ?? "no-key";
+            TerminalText.Secrets.Add(key);
             builder.AddOpenAIChatCompletion(model, uri, key, httpClient: http);
             return ($"{model} at {uri.GetLeftPart(UriPartial.Path)}", false);
         }
 
         if (azureEndpoint is not null)
         {
-            var key = settings.ApiKey ?? configuration["AZURE_OPENAI_API_KEY"];
+            if (!Uri.TryCreate(azureEndpoint, UriKind.Absolute, out var azureUri) || (azureUri.Scheme != Uri.UriSchemeHttp && azureUri.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new CliSetupException($"--azure-endpoint '{Endpoints.Display(azureEndpoint)}' is not an http(s) URL. Example: --azure-endpoint https://NAME.openai.azure.com/");
+            }
+
+            var azureEmbedded = Endpoints.TakeCredentials(ref azureUri, diagnostics, "--azure-endpoint");
+            azureEndpoint = azureUri.AbsoluteUri;
+            var key = settings.ApiKey ?? configuration["AZURE_OPENAI_API_KEY"] ?? azureEmbedded;
+            TerminalText.Secrets.Add(key);
             var deployment = model ?? configuration["AZURE_OPENAI_DEPLOYMENT"];
             if (string.IsNullOrWhiteSpace(key))
             {
@@ -295,6 +320,7 @@ internal sealed class AgentHost : IDisposable
         var openAiKey = settings.ApiKey ?? configuration["OPENAI_API_KEY"];
         if (!string.IsNullOrWhiteSpace(openAiKey))
         {
+            TerminalText.Secrets.Add(openAiKey);
             var chosen = model ?? "gpt-4o-mini";
             builder.AddOpenAIChatCompletion(chosen, openAiKey, httpClient: http);
             return ($"OpenAI {chosen}", false);

@@ -7,4 +7,9 @@ internal sealed class CliSetupException : Exception
         : base(message)
     {
     }
+
+    public CliSetupException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

@@ -8,6 +8,7 @@ namespace Plansmith.Cli.Tests.Commands;
 public sealed class SecretTests : IDisposable
 {
     private const string Key = "sk-plansmith-canary-7f3a9c1e";
+    private static readonly Dictionary<string, string> KeyEnvironment = new() { ["PLANSMITH_API_KEY"] = Key };
     private readonly string _work = Directory.CreateTempSubdirectory("plansmith-secret-").FullName;
 
     public void Dispose()
@@ -29,11 +30,9 @@ public sealed class SecretTests : IDisposable
         });
         await using var server = new LoopbackOpenAIServer(model);
         var store = Path.Combine(_work, "runs.db");
-        Environment.SetEnvironmentVariable("PLANSMITH_API_KEY", Key);
         string everything;
-        try
         {
-            var (_, output, error) = await CliProcess.RunAsync(_work, null, "run", "--endpoint", server.BaseAddress.ToString(), "--model", "m", "--store", store, "--root", _work, "--verbose", "Think and fail");
+            var (_, output, error) = await CliProcess.RunAsync(_work, null, KeyEnvironment, null, "run", "--endpoint", server.BaseAddress.ToString(), "--model", "m", "--store", store, "--root", _work, "--verbose", "Think and fail");
             var runId = error.Split("· run ")[1].Trim();
             var reports = new StringBuilder();
             foreach (var format in new[] { "md", "html", "json" })
@@ -46,10 +45,6 @@ public sealed class SecretTests : IDisposable
             everything = output + error + reports + storeBytes;
             Assert.Contains("Think and fail", storeBytes, StringComparison.Ordinal);
             Assert.Contains("dbug:", error, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("PLANSMITH_API_KEY", null);
         }
 
         Assert.All(model.Requests, r => Assert.Equal("Bearer " + Key, r.Authorization));
@@ -68,12 +63,10 @@ public sealed class SecretTests : IDisposable
             _ => new ModelReply("42"),
         });
         await using var server = new LoopbackOpenAIServer(model);
-        Environment.SetEnvironmentVariable("PLANSMITH_API_KEY", Key);
         var seen = new List<string>();
         var processes = 0;
-        try
         {
-            var (exit, _, error) = await CliProcess.RunAsync(_work, null, async _ =>
+            var (exit, _, error) = await CliProcess.RunAsync(_work, null, KeyEnvironment, async _ =>
             {
                 // Look at every process's command line while the run (and its sandbox) is alive.
                 for (var i = 0; i < 60; i++)
@@ -101,10 +94,6 @@ public sealed class SecretTests : IDisposable
                 }
             }, "run", "--endpoint", server.BaseAddress.ToString(), "--model", "m", "--no-store", "--root", _work, "Compute");
             Assert.True(exit == 0, error);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("PLANSMITH_API_KEY", null);
         }
 
         Assert.True(processes > 0);

@@ -25,7 +25,7 @@ public static class RunReport
         var plan = run.PlanVersions.Count > 0 ? run.PlanVersions[^1] : new Plan([]);
         var text = new StringBuilder();
         text.Append("# Run ").Append(run.Id).Append("\n\n");
-        text.Append("**Goal:** ").Append(run.Info.Goal).Append("  \n");
+        text.Append("**Goal:** ").Append(Inline(run.Info.Goal)).Append("  \n");
         text.Append("**Status:** ").Append(run.Status).Append("  \n");
         text.Append("**Model:** ").Append(run.Info.Provider).Append("  \n");
         text.Append(Invariant($"**Started:** {run.StartedAt:u}  \n**Duration:** {Duration(run)}  \n"));
@@ -33,7 +33,7 @@ public static class RunReport
         text.Append("## Plan\n\n```mermaid\nflowchart TD\n");
         foreach (var step in plan.Steps)
         {
-            text.Append("    ").Append(step.Id).Append("[\"").Append(step.Id).Append(": ").Append(Clip(step.Description, 60).Replace("\"", "'", StringComparison.Ordinal)).Append("\"]:::").Append(StatusOf(run, step.Id)).Append('\n');
+            text.Append("    ").Append(step.Id).Append("[\"").Append(step.Id).Append(": ").Append(MermaidLabel(Clip(step.Description, 60))).Append("\"]:::").Append(StatusOf(run, step.Id)).Append('\n');
         }
 
         foreach (var step in plan.Steps)
@@ -64,7 +64,7 @@ public static class RunReport
             text.Append("## Replans\n\n");
             foreach (var (failed, error) in replans)
             {
-                text.Append("- after **").Append(failed).Append("** failed: ").Append(error).Append('\n');
+                text.Append("- after **").Append(failed).Append("** failed: ").Append(Inline(error)).Append('\n');
             }
 
             text.Append('\n');
@@ -74,15 +74,15 @@ public static class RunReport
         foreach (var step in plan.Steps)
         {
             var stored = run.Steps.FirstOrDefault(s => s.StepId == step.Id);
-            text.Append("### ").Append(step.Id).Append(" — ").Append(step.Description).Append(" (").Append(stored?.Status ?? "pending").Append(stored?.Unverified == true ? ", unverified" : string.Empty)
+            text.Append("### ").Append(step.Id).Append(" — ").Append(Inline(step.Description)).Append(" (").Append(stored?.Status ?? "pending").Append(stored?.Unverified == true ? ", unverified" : string.Empty)
                 .Append(stored is { Usage.ModelCalls: > 0 } ? Invariant($", {stored.Usage.ModelCalls} model calls, {stored.Usage.TotalTokens} tokens") : string.Empty).Append(")\n\n");
             if (stored?.Output is { } output)
             {
-                text.Append("```\n").Append(Clip(output, 4_000)).Append("\n```\n\n");
+                AppendFenced(text, Clip(output, 4_000));
             }
             else if (stored?.Error is { } error)
             {
-                text.Append("> ").Append(error).Append("\n\n");
+                text.Append("> ").Append(Inline(error)).Append("\n\n");
             }
         }
 
@@ -240,6 +240,45 @@ public static class RunReport
     private static string Clip(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
+
+    /// <summary>
+    /// Untrusted text as a code block that it cannot close: the fence is longer than any run of
+    /// backticks inside (CommonMark closes a fence only with one at least as long).
+    /// </summary>
+    private static void AppendFenced(StringBuilder text, string content)
+    {
+        int longest = 0, run = 0;
+        foreach (var c in content)
+        {
+            run = c == '`' ? run + 1 : 0;
+            longest = Math.Max(longest, run);
+        }
+
+        var fence = new string('`', Math.Max(3, longest + 1));
+        text.Append(fence).Append('\n').Append(content).Append('\n').Append(fence).Append("\n\n");
+    }
+
+    /// <summary>Untrusted text on one line of Markdown: no line breaks (no new headings or blocks) and no raw HTML.</summary>
+    private static string Inline(string text) =>
+        text.ReplaceLineEndings(" ").Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+
+    /// <summary>A Mermaid node label that cannot end the label or the diagram.</summary>
+    private static string MermaidLabel(string text)
+    {
+        var label = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            label.Append(c switch
+            {
+                '"' or '`' => '\'',
+                '<' or '>' or '[' or ']' or '{' or '}' or '|' or '#' or ';' => ' ',
+                _ when char.IsControl(c) => ' ',
+                _ => c,
+            });
+        }
+
+        return label.ToString();
+    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
