@@ -254,12 +254,14 @@ public sealed class CliEndToEndTests : IDisposable
     [Fact]
     public async Task Run_TraceConsole_PrintsTheSpansOfTheRun()
     {
-        var (exit, output, _) = await RunAsync(null, "run", "--offline", "--corpus", _corpus, "--root", _corpus, "--no-store", "--trace", "console", Goal);
+        var (exit, output, error) = await RunAsync(null, "run", "--offline", "--corpus", _corpus, "--root", _corpus, "--no-store", "--trace", "console", Goal);
 
+        // Spans go to standard error, so that standard output holds only the answer.
         Assert.Equal(0, exit);
-        Assert.Contains("invoke_agent plansmith", output, StringComparison.Ordinal);
-        Assert.Contains("execute_step s1", output, StringComparison.Ordinal);
-        Assert.Contains("gen_ai.operation.name: execute_tool", output, StringComparison.Ordinal);
-        Assert.Contains("gen_ai.usage.input_tokens", output, StringComparison.Ordinal);
+        Assert.Contains("invoke_agent plansmith", error, StringComparison.Ordinal);
+        Assert.Contains("execute_step s1", error, StringComparison.Ordinal);
+        Assert.Contains("gen_ai.operation.name=execute_tool", error, StringComparison.Ordinal);
+        Assert.Contains("gen_ai.usage.input_tokens", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("gen_ai.operation.name", output, StringComparison.Ordinal);
     }
 }
