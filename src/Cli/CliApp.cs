@@ -19,6 +19,65 @@ internal static class CliApp
     /// <summary>Exit code of a cancelled run (as after Ctrl+C).</summary>
     public const int Cancelled = 130;
 
+    /// <summary>Exit code of a run cancelled by SIGTERM (128 + 15), as a service manager expects.</summary>
+    public const int Terminated = 143;
+
+    /// <summary>
+    /// Tokens that look like options but that the command does not have. The parser would take
+    /// them as the goal ("run --foo" would plan a goal called "--foo"); after <c>--</c> they are
+    /// arguments, so a goal may still start with a dash.
+    /// </summary>
+    private static List<string> UnknownOptions(ParseResult parse)
+    {
+        var tokens = parse.Tokens;
+        var end = tokens.Count;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (tokens[i].Type == System.CommandLine.Parsing.TokenType.DoubleDash)
+            {
+                end = i;
+                break;
+            }
+        }
+
+        var problems = new List<string>();
+        var command = parse.CommandResult.Command;
+        var name = command is RootCommand ? "plansmith" : "plansmith " + command.Name;
+        for (var i = 0; i < end; i++)
+        {
+            var token = tokens[i];
+            if (token.Type == System.CommandLine.Parsing.TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-' && !double.TryParse(token.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)
+                && !IsOptionValue(command, tokens, i))
+            {
+                problems.Add($"'{token.Value}' is not an option of '{name}'. See '{name} --help' for its options. (A goal that starts with '-' goes after '--': {name} -- \"{token.Value} …\")");
+            }
+        }
+
+        foreach (var token in parse.UnmatchedTokens.Where(t => t.Length > 1 && t[0] == '-'))
+        {
+            var message = $"'{token}' is not an option of '{name}'. See '{name} --help' for its options.";
+            if (!problems.Any(p => p.StartsWith($"'{token}'", StringComparison.Ordinal)))
+            {
+                problems.Add(message);
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>Whether the argument token at <paramref name="index"/> is the value of the option before it.</summary>
+    private static bool IsOptionValue(Command command, IReadOnlyList<System.CommandLine.Parsing.Token> tokens, int index)
+    {
+        if (index == 0 || tokens[index - 1].Type != System.CommandLine.Parsing.TokenType.Option)
+        {
+            return false;
+        }
+
+        var flag = tokens[index - 1].Value;
+        var option = command.Options.FirstOrDefault(o => o.Name == flag || o.Aliases.Contains(flag));
+        return option is not null && option.ValueType != typeof(bool) && option.Arity.MaximumNumberOfValues > 0;
+    }
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TextReader? input = null, CancellationToken cancellationToken = default)
     {
         var isTerminal = output == Console.Out && !Console.IsOutputRedirected && !Console.IsInputRedirected;
@@ -43,9 +102,15 @@ internal static class CliApp
         // Ctrl+C is handled in Program, which passes its token in.
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        var unknown = UnknownOptions(parse);
+        if (parse.Errors.Count > 0 || unknown.Count > 0)
         {
-            foreach (var problem in parse.Errors)
+            foreach (var problem in unknown)
+            {
+                await error.WriteLineAsync("error: " + problem);
+            }
+
+            foreach (var problem in parse.Errors.Where(e => unknown.Count == 0 || !e.Message.Contains("Unrecognized", StringComparison.Ordinal)))
             {
                 await error.WriteLineAsync("error: " + problem.Message);
             }

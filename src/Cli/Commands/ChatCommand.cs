@@ -31,7 +31,11 @@ internal static class ChatCommand
     {
         var agentOptions = new AgentOptions();
         var limits = new RunLimitOptions();
-        var command = new Command("chat", "Talk with the agent: simple messages are answered at once, plans are shown for approval before they run.");
+        var command = new Command("chat", Plansmith.Cli.Commands.Help.WithExamples(
+            "Talk with the agent: simple messages are answered at once, plans are shown for approval before they run.",
+            "plansmith chat --corpus docs",
+            "plansmith chat --endpoint http://localhost:11434/v1 --model llama3.1",
+            "plansmith chat --prompts my-prompts   (prompt edits reload by themselves)"));
         agentOptions.AddTo(command);
         limits.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>

@@ -11,16 +11,22 @@ internal static class PlanCommand
 {
     public static Command Create(CliConsole console)
     {
-        var goal = new Argument<string>("goal") { Description = "What you want done." };
+        var goal = new GoalInput();
         var format = new Option<string>("--format") { Description = "tree (default), json (the plan contract) or mermaid.", DefaultValueFactory = _ => "tree" };
         format.AcceptOnlyFromAmong("tree", "json", "mermaid");
         var agentOptions = new AgentOptions();
         var limits = new RunLimitOptions();
-        var command = new Command("plan", "Make and review a plan for a goal, and print it without running it.") { goal, format };
+        var command = new Command("plan", Help.WithExamples(
+            "Make and review a plan for a goal, and print it without running it.",
+            "plansmith plan --corpus docs \"Compare retries and fallbacks\"",
+            "plansmith plan --format json \"Summarise the README\" > plan.json",
+            "plansmith plan --format mermaid --goal-file goal.txt")) { format };
+        goal.AddTo(command);
         agentOptions.AddTo(command);
         limits.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var goalText = await goal.ReadAsync(parse, console, "plan", cancellationToken);
             using var host = CliRun.Host(console, agentOptions.Read(parse));
             if (host is null)
             {
@@ -31,7 +37,7 @@ internal static class PlanCommand
             using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, loggerFactory: host.LoggerFactory);
             try
             {
-                var result = await agent.PlanAsync(parse.GetRequiredValue(goal), options, cancellationToken: cancellationToken);
+                var result = await agent.PlanAsync(goalText, options, cancellationToken: cancellationToken);
                 var text = parse.GetValue(format) switch
                 {
                     "json" => PlanJson.Serialize(result.Plan),

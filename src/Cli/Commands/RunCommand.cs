@@ -12,17 +12,25 @@ internal static class RunCommand
 {
     public static Command Create(CliConsole console)
     {
-        var goal = new Argument<string>("goal") { Description = "What you want done." };
+        var goal = new GoalInput();
         var agentOptions = new AgentOptions();
         var limits = new RunLimitOptions();
         var approve = new Option<bool>("--approve") { Description = "Show the plan and ask before running it (approve, edit or reject)." };
         var json = new Option<bool>("--json") { Description = "Print the run result as JSON (plan, each step's status, output and times, the answer, token usage)." };
         var quiet = new Option<bool>("--quiet") { Description = "Print only the answer." };
-        var command = new Command("run", "Plan a goal, run the plan and print the answer.") { goal, approve, json, quiet };
+        var command = new Command("run", Help.WithExamples(
+            "Plan a goal, run the plan and print the answer.",
+            "plansmith run --corpus docs \"Compare retries and fallbacks\"",
+            "plansmith run --mode adaptive --max-replans 3 \"Summarise the open issues\"",
+            "plansmith run --endpoint http://localhost:11434/v1 --model llama3.1 \"Explain the plan contract\"",
+            "plansmith run --goal-file goal.txt --json > result.json",
+            "echo \"Compare A and B\" | plansmith run -")) { approve, json, quiet };
+        goal.AddTo(command);
         agentOptions.AddTo(command);
         limits.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var text = await goal.ReadAsync(parse, console, "run", cancellationToken);
             using var host = CliRun.Host(console, agentOptions.Read(parse));
             if (host is null)
             {
@@ -39,7 +47,7 @@ internal static class RunCommand
 
             IPlanApprover? approver = parse.GetValue(approve) ? new ConsoleApprover(console.In, console.Out) : null;
             using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, approver, loggerFactory: host.LoggerFactory, runStore: host.Store);
-            var result = await CliRun.RunAsync(agent, parse.GetRequiredValue(goal), options, null, console, silent, cancellationToken);
+            var result = await CliRun.RunAsync(agent, text, options, null, console, silent, cancellationToken);
             if (asJson)
             {
                 await console.Out.WriteLineAsync(AgentRunResultJson.Serialize(result));
@@ -60,13 +68,13 @@ internal sealed class RunLimitOptions
 {
     public Option<string?> Mode { get; } = new("--mode") { Description = "A preset: linear, dag, hierarchical or adaptive." };
 
-    public Option<int?> MaxParallel { get; } = new("--max-parallel") { Description = "Steps running at once (1 = linear)." };
+    public Option<int?> MaxParallel { get; } = Numbers.WholeNumber("--max-parallel", "Steps running at once (1 = linear).", minimum: 1, maximum: 1_000);
 
-    public Option<int?> MaxDepth { get; } = new("--max-depth") { Description = "Levels of subgoal expansion." };
+    public Option<int?> MaxDepth { get; } = Numbers.WholeNumber("--max-depth", "Levels of subgoal expansion (0 = none).", minimum: 0, maximum: 10);
 
-    public Option<int?> MaxReplans { get; } = new("--max-replans") { Description = "Revised plans after failures." };
+    public Option<int?> MaxReplans { get; } = Numbers.WholeNumber("--max-replans", "Revised plans after failures (0 = none).", minimum: 0, maximum: 100);
 
-    public Option<int?> MaxSteps { get; } = new("--max-steps") { Description = "Steps in one plan." };
+    public Option<int?> MaxSteps { get; } = Numbers.WholeNumber("--max-steps", "Steps in one plan.", minimum: 1, maximum: 10_000);
 
     public void AddTo(Command command)
     {
@@ -92,7 +100,7 @@ internal sealed class RunLimitOptions
         var problems = options.Check();
         if (problems.Count > 0)
         {
-            throw new CliSetupException("Invalid limits: " + string.Join(" ", problems));
+            throw new CliSetupException("invalid settings: " + string.Join(" ", problems) + " Fix them in the settings file (section Plansmith) or the environment.");
         }
 
         return options;

@@ -17,7 +17,11 @@ internal static class RunsCommand
         var agentOptions = new AgentOptions();
         var json = new Option<bool>("--json") { Description = "Print the run result as JSON." };
         var limits = new RunLimitOptions();
-        var command = new Command("resume", "Resume a run that stopped: completed steps are not run again.") { id, json };
+        var command = new Command("resume", Help.WithExamples(
+            "Resume a run that stopped: completed steps are not run again.",
+            "plansmith runs                 (find the run's id)",
+            "plansmith resume 3f2a9c1e",
+            "plansmith resume 3f2a9c1e --json > result.json")) { id, json };
         agentOptions.AddTo(command);
         limits.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -141,7 +145,11 @@ internal static class RunsCommand
         var format = new Option<string>("--format") { Description = "md (Mermaid graph and timeline), html (self-contained page with SVG) or json.", DefaultValueFactory = _ => "md" };
         format.AcceptOnlyFromAmong("md", "html", "json");
         var output = new Option<FileInfo?>("--output") { Description = "Write the report to this file instead of standard output." };
-        var report = new Command("report", "A report of one run: the plan as a graph, a timeline of the steps, outputs, replans, usage and the answer.") { reportId, format, output };
+        var report = new Command("report", Help.WithExamples(
+            "A report of one run: the plan as a graph, a timeline of the steps, outputs, replans, usage and the answer.",
+            "plansmith runs report 3f2a9c1e                      (Markdown on standard output)",
+            "plansmith runs report 3f2a9c1e --format html --output run.html",
+            "plansmith runs report 3f2a9c1e --format json | jq .steps")) { reportId, format, output };
         report.SetAction(async (parse, cancellationToken) => await WithRunAsync(parse, store, reportId, console, async run =>
         {
             var text = parse.GetValue(format) switch

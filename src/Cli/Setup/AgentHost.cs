@@ -71,7 +71,7 @@ internal sealed class AgentHost : IDisposable
 
         var telemetry = Telemetry(settings);
         var options = new PlansmithOptions();
-        configuration.GetSection("Plansmith").Bind(options);
+        Settings.Bind(configuration, "Plansmith", options);
         var promptsDirectory = settings.Prompts?.FullName ?? options.PromptsDirectory;
         if (promptsDirectory is not null && !Directory.Exists(promptsDirectory))
         {
@@ -82,7 +82,7 @@ internal sealed class AgentHost : IDisposable
         var builder = Kernel.CreateBuilder();
         builder.Services.AddSingleton(loggerFactory);
         var resilience = new ModelResilienceOptions();
-        configuration.GetSection("Plansmith:ModelResilience").Bind(resilience);
+        Settings.Bind(configuration, "Plansmith:ModelResilience", resilience);
         HttpClient http;
         try
         {
@@ -132,7 +132,7 @@ internal sealed class AgentHost : IDisposable
                 new PlansmithPluginsOptions
                 {
                     CorpusDirectory = corpus,
-                    Rerank = configuration.GetValue<bool>("Plansmith:Rerank"),
+                    Rerank = Settings.Get<bool>(configuration, "Plansmith:Rerank"),
                     SearxngUrl = configuration["Plansmith:SearxngUrl"] is { } searx ? new Uri(searx) : null,
                     BraveApiKey = configuration["BRAVE_API_KEY"] ?? configuration["Plansmith:BraveApiKey"],
                 },
@@ -231,33 +231,7 @@ internal sealed class AgentHost : IDisposable
         }
     }
 
-    private static IConfiguration Configuration(AgentSettings settings)
-    {
-        var builder = new ConfigurationBuilder();
-        if (settings.Config is { } file)
-        {
-            if (!file.Exists)
-            {
-                throw new CliSetupException($"The settings file '{file.FullName}' does not exist.");
-            }
-
-            builder.AddJsonFile(file.FullName, optional: false);
-        }
-        else
-        {
-            builder.AddJsonFile(Path.Combine(Environment.CurrentDirectory, "appsettings.json"), optional: true);
-        }
-
-        builder.AddEnvironmentVariables();
-        try
-        {
-            return builder.Build();
-        }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or System.Text.Json.JsonException)
-        {
-            throw new CliSetupException($"The settings file could not be read: {ex.Message}");
-        }
-    }
+    private static IConfiguration Configuration(AgentSettings settings) => Settings.Load(settings.Config);
 
     /// <summary>Picks the provider: --offline; an OpenAI-compatible endpoint; Azure OpenAI; OpenAI; else the offline model.</summary>
     private static (string Description, bool Offline) AddProvider(IKernelBuilder builder, AgentSettings settings, IConfiguration configuration, HttpClient http, TextWriter diagnostics)
