@@ -19,6 +19,8 @@ internal static partial class OfflinePlanner
 
     public static string Create(string goal, string toolsText, bool retry)
     {
+        // A long goal (pasted from a file) is planned from its first sentence: descriptions stay short.
+        goal = Brief(goal);
         var tools = ParseTools(toolsText);
         var (items, topic) = Items(goal);
         var search = tools.FirstOrDefault(t => t.Name.EndsWith(".search", StringComparison.Ordinal) && t.Required.SequenceEqual(["query"]))
@@ -52,13 +54,33 @@ internal static partial class OfflinePlanner
         return JsonSerializer.Serialize(new { steps });
     }
 
+    /// <summary>The goal's first sentence, at most 300 characters, cut at a word.</summary>
+    internal static string Brief(string goal)
+    {
+        const int Most = 300;
+        goal = goal.Trim();
+        var end = Regex.Match(goal, @"[.!?](\s|$)");
+        if (end.Success && end.Index + 1 <= Most)
+        {
+            return goal[..(end.Index + 1)].TrimEnd('.');
+        }
+
+        if (goal.Length <= Most)
+        {
+            return goal;
+        }
+
+        var cut = goal.LastIndexOf(' ', Most);
+        return goal[..(cut > Most / 2 ? cut : Most)] + "…";
+    }
+
     public static string Revise(string user)
     {
         var completed = Regex.Matches(OfflineChatClient.After(user, "Completed steps and their results:"), @"^### ([A-Za-z0-9_-]+):", RegexOptions.Multiline)
             .Select(m => m.Groups[1].Value).Distinct().ToArray();
         var used = Regex.Matches(OfflineChatClient.After(user, "Current plan:"), "\"id\":\\s*\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToHashSet();
         var id = Enumerable.Range(1, 99).Select(i => $"r{i}").First(c => !used.Contains(c));
-        var goal = OfflineChatClient.Field(user, "Goal");
+        var goal = Brief(OfflineChatClient.Field(user, "Goal"));
         return JsonSerializer.Serialize(new { steps = new[] { new { id, description = $"Finish from the results there are: {goal}", dependencies = completed, kind = "action" } } });
     }
 

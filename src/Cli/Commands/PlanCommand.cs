@@ -52,6 +52,11 @@ internal static class PlanCommand
                 await console.Error.WriteLineAsync("error: " + ex.Message);
                 return CliApp.RunFailed;
             }
+            catch (BudgetExceededException ex)
+            {
+                await console.Error.WriteLineAsync($"error: planning stopped: {ex.Message}. Raise the limit under Plansmith:Budget in the settings file, or shorten the goal.");
+                return CliApp.RunFailed;
+            }
         });
         return command;
     }

@@ -127,7 +127,7 @@ internal sealed class LiveAgentProgress : IAgentProgress
     {
         lock (_lock)
         {
-            var tree = new Tree(Markup.Escape(TerminalText.Clean(_plan?.Goal is { } goal ? "Plan: " + goal : "Plan")));
+            var tree = new Tree(Markup.Escape(TerminalText.Clean(_plan?.Goal is { } goal ? "Plan: " + PlanRendering.Headline(goal) : "Plan")));
             foreach (var step in _plan?.Steps ?? [])
             {
                 var (state, started, note) = _states.GetValueOrDefault(step.Id, ("pending", null, string.Empty));

@@ -13,7 +13,7 @@ internal static class PlanRendering
     public static string Tree(Plan plan)
     {
         var text = new StringBuilder();
-        text.Append("Plan").Append(plan.Goal is null ? string.Empty : ": " + plan.Goal).Append('\n');
+        text.Append("Plan").Append(plan.Goal is null ? string.Empty : ": " + Headline(plan.Goal)).Append('\n');
         var children = plan.Steps.ToDictionary(s => s.Id, _ => new List<PlanStep>(), StringComparer.Ordinal);
         var roots = new List<PlanStep>();
         foreach (var step in plan.Steps)
@@ -91,5 +91,12 @@ internal static class PlanRendering
         }
 
         return text.ToString().TrimEnd();
+    }
+
+    /// <summary>A goal on one line, at most 200 characters: a goal read from a file can be pages long.</summary>
+    public static string Headline(string goal)
+    {
+        var line = goal.ReplaceLineEndings(" ");
+        return line.Length <= 200 ? line : line[..199] + "…";
     }
 }

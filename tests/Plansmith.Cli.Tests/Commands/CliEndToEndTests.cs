@@ -196,11 +196,11 @@ public sealed class CliEndToEndTests : IDisposable
     }
 
     [Theory]
-    [InlineData("run --no-such-flag goal", "Unrecognized")]
+    [InlineData("run --no-such-flag goal", "'--no-such-flag' is not an option")]
     [InlineData("run --endpoint http://localhost:11434/v1 goal", "--endpoint needs --model")]
     [InlineData("run --model gpt-4o goal", "no API key: set OPENAI_API_KEY, or use --endpoint or --offline")]
     [InlineData("run --offline --mode sideways goal", "sideways")]
-    [InlineData("run --offline --max-parallel 0 goal", "MaxParallelism")]
+    [InlineData("run --offline --max-parallel 0 goal", "--max-parallel must be from 1")]
     [InlineData("run --offline --corpus /no/such/folder goal", "does not exist")]
     [InlineData("run --offline --trace jaeger goal", "--trace console")]
     [InlineData("run --offline --otlp ftp://x goal", "not an http(s) URL")]
