@@ -1,0 +1,51 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+
+namespace Plansmith.Plugins.Search;
+
+/// <summary>
+/// The network as <see cref="UrlFetcher"/> sees it: name resolution, TCP connects and the machine's
+/// own addresses. A seam so that tests can answer with any address while only ever opening sockets
+/// to loopback; the checks themselves stay in <see cref="UrlFetcher"/> and <see cref="AddressPolicy"/>.
+/// </summary>
+internal interface IFetchNetwork
+{
+    /// <summary>The addresses of <paramref name="host"/>.</summary>
+    Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken);
+
+    /// <summary>A TCP socket connected to <paramref name="endPoint"/>.</summary>
+    Task<Socket> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken);
+
+    /// <summary>The addresses of this machine's interfaces.</summary>
+    IEnumerable<IPAddress> GetOwnAddresses();
+}
+
+/// <summary>The real network.</summary>
+internal sealed class SystemFetchNetwork : IFetchNetwork
+{
+    /// <inheritdoc />
+    public Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken) =>
+        Dns.GetHostAddressesAsync(host, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<Socket> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        // Dual mode, so that IPv4-mapped IPv6 addresses connect too.
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<IPAddress> GetOwnAddresses() =>
+        NetworkInterface.GetAllNetworkInterfaces().SelectMany(i => i.GetIPProperties().UnicastAddresses).Select(u => u.Address);
+}
