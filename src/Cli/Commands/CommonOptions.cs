@@ -1,19 +1,12 @@
 using System.CommandLine;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Plans;
-using Plansmith.Plugins.Hosting;
 
 namespace Plansmith.Cli.Commands;
 
 /// <summary>Options shared by the commands that set up a kernel or read a plan.</summary>
 internal static class CommonOptions
 {
-    public static Option<DirectoryInfo> Root() => new("--root")
-    {
-        Description = "Folder the files plugin may read (default: the current folder).",
-        DefaultValueFactory = _ => new DirectoryInfo(Environment.CurrentDirectory),
-    };
-
     public static Option<int> MaxSteps() => new("--max-steps")
     {
         Description = "The most steps a plan may have.",
@@ -25,28 +18,8 @@ internal static class CommonOptions
         Description = "A plan in the Plansmith JSON contract (see docs/plan-contract.md).",
     };
 
-    /// <summary>A kernel over the <c>--root</c> folder, or null after saying why there is none.</summary>
-    public static async Task<Kernel?> KernelForRootAsync(DirectoryInfo root, CliConsole console)
-    {
-        if (!root.Exists)
-        {
-            await console.Error.WriteLineAsync($"error: --root folder '{root.FullName}' does not exist.");
-            return null;
-        }
-
-        return BuildKernel(root);
-    }
-
-    /// <summary>A kernel with Plansmith's built-in plugins over <paramref name="root"/>.</summary>
-    public static Kernel BuildKernel(DirectoryInfo root)
-    {
-        var kernel = new Kernel();
-        kernel.Plugins.AddFilesPlugin(root.FullName);
-        return kernel;
-    }
-
     /// <summary>Reads and validates a plan file, or writes every problem and returns null.</summary>
-    public static async Task<Plan?> LoadPlanAsync(FileInfo file, Kernel kernel, int maxSteps, CliConsole console, CancellationToken cancellationToken)
+    public static async Task<Plan?> LoadPlanAsync(FileInfo file, Kernel kernel, int maxSteps, IReadOnlyCollection<string>? agents, CliConsole console, CancellationToken cancellationToken)
     {
         if (!file.Exists)
         {
@@ -58,7 +31,7 @@ internal static class CommonOptions
         try
         {
             var plan = PlanJson.Parse(text);
-            new PlanValidator(new PlanValidationOptions { MaxSteps = maxSteps }).Validate(plan, kernel.Plugins);
+            new PlanValidator(new PlanValidationOptions { MaxSteps = maxSteps }).Validate(plan, kernel.Plugins, agents);
             return plan;
         }
         catch (PlanRejectedException ex)
@@ -66,6 +39,32 @@ internal static class CommonOptions
             await console.Error.WriteLineAsync($"error: {file.Name}: {ex.Message}");
             return null;
         }
+    }
+
+    /// <summary>
+    /// The steps <c>plansmith execute</c> cannot run, each with why: it calls tools directly and
+    /// has no model, so model steps, verify steps, subgoals and tool-less fallbacks need <c>plansmith run</c>.
+    /// </summary>
+    public static List<string> NeedsModel(Plan plan)
+    {
+        var problems = new List<string>();
+        foreach (var step in plan.Steps)
+        {
+            var why = step.Kind switch
+            {
+                StepKind.Verify => "a verify step (a model judges it)",
+                StepKind.Subgoal => "a subgoal (a model expands it into a plan)",
+                _ when step.Tool is null => "a model step (it has no tool)",
+                _ when step.Fallback is { Tool: null } => "its fallback has no tool (a model would do it)",
+                _ => null,
+            };
+            if (why is not null)
+            {
+                problems.Add($"{step.Id}: {why}");
+            }
+        }
+
+        return problems;
     }
 
     /// <summary>Checks that an option value is at least <paramref name="minimum"/>.</summary>

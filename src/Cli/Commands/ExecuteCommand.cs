@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Plansmith.Cli.Setup;
 using Plansmith.Agent.Execution;
 using Plansmith.Agent.Runs;
 using Plansmith.Cli.Rendering;
@@ -12,7 +13,6 @@ internal static class ExecuteCommand
     public static Command Create(CliConsole console)
     {
         var plan = CommonOptions.PlanFile();
-        var root = CommonOptions.Root();
         var maxSteps = CommonOptions.MaxSteps().AtLeast(1);
         var defaults = new PlanExecutorOptions();
         var maxParallel = new Option<int>("--max-parallel")
@@ -32,19 +32,22 @@ internal static class ExecuteCommand
         };
         var json = new Option<bool>("--json") { Description = "Print the run result as JSON on standard output (progress goes to standard error)." };
         var quiet = new Option<bool>("--quiet") { Description = "Print no progress." };
-        var verbose = new Option<bool>("--verbose") { Description = "Log scheduling details to standard error." };
         var command = new Command("execute", "Validate a plan file and run it: steps start as soon as their dependencies complete.")
         {
-            plan, root, maxSteps, maxParallel, maxRetries, stepTimeout, json, quiet, verbose,
+            plan, maxSteps, maxParallel, maxRetries, stepTimeout, json, quiet,
         };
+        var agentOptions = new AgentOptions();
+        agentOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var kernel = await CommonOptions.KernelForRootAsync(parse.GetRequiredValue(root), console);
-            if (kernel is null)
+            var settings = agentOptions.Read(parse);
+            using var host = CliRun.Host(console, settings, needsModel: true, announceOffline: false);
+            if (host is null)
             {
                 return CliApp.BadInput;
             }
 
+            var kernel = host.Kernel;
             var timeoutSeconds = parse.GetValue(stepTimeout);
             if (timeoutSeconds is <= 0 or > 86_400)
             {
@@ -52,10 +55,22 @@ internal static class ExecuteCommand
                 return CliApp.BadInput;
             }
 
-            var loaded = await CommonOptions.LoadPlanAsync(parse.GetRequiredValue(plan), kernel, parse.GetValue(maxSteps), console, cancellationToken);
+            var loaded = await CommonOptions.LoadPlanAsync(parse.GetRequiredValue(plan), kernel, parse.GetValue(maxSteps), [.. host.Options.Agents.Keys], console, cancellationToken);
             if (loaded is null)
             {
                 return CliApp.BadInput;
+            }
+
+            var needsModel = CommonOptions.NeedsModel(loaded);
+            if (needsModel.Count > 0)
+            {
+                await console.Error.WriteLineAsync($"error: 'plansmith execute' runs tool steps only, and {needsModel.Count} step(s) need a model: {string.Join("; ", needsModel)}. Run the plan's goal with 'plansmith run', or give those steps a tool.");
+                return CliApp.BadInput;
+            }
+
+            if (host.IsOffline && !settings.Offline && loaded.Steps.Any(s => s.Tool is { } tool && Agent.Plans.ToolResolver.TryResolve(kernel.Plugins, tool, out var function) && host.Prompts.Owns(function)))
+            {
+                await console.Error.WriteLineAsync("No model configured: the plan's model-backed tools use Plansmith's built-in offline model (rule-based, not a language model). Set OPENAI_API_KEY, or use --endpoint URL --model NAME, for a real one.");
             }
 
             var options = new PlanExecutorOptions
@@ -64,13 +79,7 @@ internal static class ExecuteCommand
                 MaxRetries = parse.GetValue(maxRetries),
                 StepTimeout = TimeSpan.FromSeconds(timeoutSeconds),
             };
-            using var loggerFactory = LoggerFactory.Create(builder =>
-            {
-                builder.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.None);
-                builder.AddSimpleConsole(o => o.SingleLine = true);
-                builder.AddFilter((_, _) => parse.GetValue(verbose));
-            });
-            var executor = new PlanExecutor(kernel, [new ToolStepExecutor()], options, logger: loggerFactory.CreateLogger<PlanExecutor>());
+            var executor = new PlanExecutor(kernel, [new ToolStepExecutor()], options, logger: host.LoggerFactory.CreateLogger<PlanExecutor>());
             var asJson = parse.GetValue(json);
             var progress = parse.GetValue(quiet) ? null : new ProgressRenderer(asJson ? console.Error : console.Out);
             progress?.Begin(loaded, options.MaxParallelism);

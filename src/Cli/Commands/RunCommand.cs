@@ -110,11 +110,11 @@ internal sealed class RunLimitOptions
 /// <summary>What run, chat and plan share: setting up, showing progress, printing, exit codes.</summary>
 internal static class CliRun
 {
-    public static AgentHost? Host(CliConsole console, AgentSettings settings, bool needsModel = true)
+    public static AgentHost? Host(CliConsole console, AgentSettings settings, bool needsModel = true, bool announceOffline = true)
     {
         try
         {
-            return AgentHost.Create(settings, console.Error, needsModel);
+            return AgentHost.Create(settings, console.Error, needsModel, announceOffline);
         }
         catch (CliSetupException ex)
         {

@@ -51,7 +51,7 @@ internal sealed class AgentHost : IDisposable
     public IRunStore? Store { get; private set; }
 
     /// <summary>Builds the host. Throws <see cref="CliSetupException"/> for any usage or configuration error.</summary>
-    public static AgentHost Create(AgentSettings settings, TextWriter diagnostics, bool needsModel = true)
+    public static AgentHost Create(AgentSettings settings, TextWriter diagnostics, bool needsModel = true, bool announceOffline = true)
     {
         var configuration = Configuration(settings);
         var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(builder =>
@@ -94,7 +94,7 @@ internal sealed class AgentHost : IDisposable
         }
 
         var (provider, offline) = needsModel ? AddProvider(builder, settings, configuration, http, diagnostics) : ("no model needed", false);
-        if (needsModel && provider.StartsWith("offline", StringComparison.Ordinal) && !settings.Offline && configuration["Plansmith:Provider"] is null)
+        if (needsModel && announceOffline && provider.StartsWith("offline", StringComparison.Ordinal) && !settings.Offline && configuration["Plansmith:Provider"] is null)
         {
             diagnostics.WriteLine("No model configured: using Plansmith's built-in offline model (rule-based, not a language model). Set OPENAI_API_KEY, or use --endpoint URL --model NAME, for a real one.");
         }
