@@ -633,8 +633,10 @@ public sealed class SqliteRunStore : IRunStore
     /// <summary>A SQLite failure as a typed error naming the file, the cause and the fix.</summary>
     private RunStoreException Failure(SqliteException ex, string verb)
     {
+        var readOnly = ex.SqliteErrorCode is 8 or 10 or 14 && File.Exists(Path) && !CanWrite();
         var (error, cause, fix) = ex.SqliteErrorCode switch
         {
+            _ when readOnly => (RunStoreError.ReadOnly, "the file or its folder is read-only for this user (SQLITE_READONLY)", "Make both writable for this user, or pass --store PATH / --no-store."),
             13 when _maxPages > 0 => (RunStoreError.Full, $"disk full or the store's size limit of {_options.MaxSizeBytes} bytes reached (SQLITE_FULL)", "Free space or raise Plansmith:RunStore:MaxSizeBytes, or pass --store PATH / --no-store."),
             13 => (RunStoreError.Full, "disk full (SQLITE_FULL)", "Free space or pass --store PATH / --no-store."),
             8 => (RunStoreError.ReadOnly, "the file or its folder is read-only for this user (SQLITE_READONLY)", "Make both writable for this user, or pass --store PATH / --no-store."),
@@ -646,6 +648,28 @@ public sealed class SqliteRunStore : IRunStore
             _ => (RunStoreError.Failed, $"SQLite error {ex.SqliteErrorCode}", "Pass --store PATH for another store, or --no-store."),
         };
         return new RunStoreException($"The run store '{Path}' could not be {verb}: {cause}. {fix} ({ex.Message})", error, Path, ex);
+    }
+
+    /// <summary>Whether this user may write the file and create files beside it (SQLite's WAL and shared-memory files).</summary>
+    private bool CanWrite()
+    {
+        try
+        {
+            using (new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
+            {
+            }
+
+            var probe = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, $".plansmith-write-probe-{Guid.NewGuid():N}");
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Throws unless this store still owns the run (inside the caller's transaction).</summary>
