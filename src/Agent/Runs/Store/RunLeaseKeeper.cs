@@ -14,6 +14,8 @@ internal sealed class RunLeaseKeeper : IAsyncDisposable
     private readonly Lock _lock = new();
     private Task _renewing = Task.CompletedTask;
     private bool _stopped;
+    private bool _running;
+    private bool _again;
 
     public RunLeaseKeeper(IRunStore store, string runId, TimeProvider time, Action<RunStoreException> lost)
     {
@@ -41,12 +43,20 @@ internal sealed class RunLeaseKeeper : IAsyncDisposable
     {
         lock (_lock)
         {
-            // A renewal still under way (a slow disk, a busy store) is not doubled up.
-            if (_stopped || !_renewing.IsCompleted)
+            if (_stopped)
             {
                 return;
             }
 
+            // A renewal still under way (a slow disk, a busy store) is not doubled up: it renews
+            // once more when it is done.
+            if (_running)
+            {
+                _again = true;
+                return;
+            }
+
+            _running = true;
             _renewing = RenewAsync();
         }
     }
@@ -54,18 +64,34 @@ internal sealed class RunLeaseKeeper : IAsyncDisposable
     private async Task RenewAsync()
     {
         await Task.Yield();
-        try
+        while (true)
         {
-            await _store.RenewLeaseAsync(_runId, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (RunStoreException ex)
-        {
-            Stop(ex);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // A store that breaks its contract still must not leave the run unowned and running.
-            Stop(new RunStoreException($"The lease on run '{_runId}' could not be renewed: {ex.Message}", RunStoreError.Failed, null, ex));
+            try
+            {
+                await _store.RenewLeaseAsync(_runId, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (RunStoreException ex)
+            {
+                Stop(ex);
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A store that breaks its contract still must not leave the run unowned and running.
+                Stop(new RunStoreException($"The lease on run '{_runId}' could not be renewed: {ex.Message}", RunStoreError.Failed, null, ex));
+                return;
+            }
+
+            lock (_lock)
+            {
+                if (_stopped || !_again)
+                {
+                    _running = false;
+                    return;
+                }
+
+                _again = false;
+            }
         }
     }
 
@@ -73,6 +99,7 @@ internal sealed class RunLeaseKeeper : IAsyncDisposable
     {
         lock (_lock)
         {
+            _running = false;
             if (_stopped)
             {
                 return;
