@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Plansmith.Agent.Runs.Store;
 using Plansmith.Cli.Commands;
 using Plansmith.Cli.Rendering;
 
@@ -10,10 +11,10 @@ internal static class CliApp
     /// <summary>Exit code of a run that completed.</summary>
     public const int Ok = 0;
 
-    /// <summary>Exit code of a run that failed; a partial answer is still printed.</summary>
+    /// <summary>Exit code of a run that failed (a partial answer is still printed), or of a command the run store failed under.</summary>
     public const int RunFailed = 1;
 
-    /// <summary>Exit code for a usage or configuration error.</summary>
+    /// <summary>Exit code for a usage or configuration error, or a request the run store refused (unknown, finished or live run).</summary>
     public const int BadInput = 2;
 
     /// <summary>Exit code of a cancelled run (as after Ctrl+C).</summary>
@@ -127,6 +128,13 @@ internal static class CliApp
         {
             await error.WriteLineAsync("error: " + ex.Message);
             return BadInput;
+        }
+        catch (RunStoreException ex)
+        {
+            // Refused (unknown, finished or live run; not a store): nothing was done, exit 2.
+            // Failed (read-only, full, damaged, deleted, lease lost): what was stored stays, exit 1.
+            await error.WriteLineAsync("error: " + ex.Message);
+            return ex.IsRefusal ? BadInput : RunFailed;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

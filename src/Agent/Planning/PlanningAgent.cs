@@ -62,6 +62,11 @@ public sealed partial class PlanningAgent : IDisposable
     public PromptLibrary Prompts { get; }
 
     /// <summary>Runs a goal to its answer.</summary>
+    /// <remarks>
+    /// With a run store, the run is recorded and owned (a lease renewed on the agent's clock) until
+    /// it ends. If the store fails or the run's lease is lost, the run stops and a
+    /// <see cref="RunStoreException"/> is thrown; what was stored before stays stored.
+    /// </remarks>
     /// <param name="goal">What the user wants.</param>
     /// <param name="options">Settings for this run instead of the agent's; null for the agent's.</param>
     /// <param name="cancellationToken">Stops the run; the result then has status <see cref="AgentRunStatus.Cancelled"/>.</param>
@@ -89,7 +94,10 @@ public sealed partial class PlanningAgent : IDisposable
     /// effects as unverified), and carries on to the answer.
     /// </summary>
     /// <exception cref="InvalidOperationException">The agent has no run store.</exception>
-    /// <exception cref="RunStoreException">No run has this id, or it already completed.</exception>
+    /// <exception cref="RunStoreException">
+    /// No run has this id, it already completed, it is live in another process
+    /// (<see cref="RunStoreError.Owned"/>), or the store failed during the run.
+    /// </exception>
     public Task<AgentRunResult> ResumeAsync(string runId, PlansmithOptions? options = null, CancellationToken cancellationToken = default) =>
         ResumeCoreAsync(runId, options, _ => ValueTask.CompletedTask, cancellationToken);
 
@@ -128,12 +136,19 @@ public sealed partial class PlanningAgent : IDisposable
         options.Validate();
         using var span = PlansmithTelemetry.Start("invoke_agent", "plansmith");
         var run = new Run(this, goal, context, options, sink);
+        using var halted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, run.Halted);
         try
         {
-            return Record(span, await run.ExecuteAsync(cancellationToken).ConfigureAwait(false));
+            return Record(span, await run.ExecuteAsync(halted.Token).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not RunStoreException && run.StoreFailure is { } failure)
+        {
+            // Whatever the halt caused on its way out, the cause is the store.
+            throw failure.Again();
         }
         finally
         {
+            await run.EndAsync().ConfigureAwait(false);
             run.Dispose();
         }
     }
@@ -141,25 +156,54 @@ public sealed partial class PlanningAgent : IDisposable
     private async Task<AgentRunResult> ResumeCoreAsync(string runId, PlansmithOptions? runOptions, Func<ExecutionEvent, ValueTask> sink, CancellationToken cancellationToken)
     {
         var store = _store ?? throw new InvalidOperationException("Resuming needs a run store: create the agent with one.");
-        var stored = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
-                     ?? throw new RunStoreException($"No run '{runId}' in the store. 'plansmith runs' lists the runs.");
-        if (stored.Status is "completed" or "answered")
-        {
-            throw new RunStoreException($"Run '{runId}' already {stored.Status}; there is nothing to resume.");
-        }
-
         var options = runOptions ?? _options;
         options.Validate();
-        using var span = PlansmithTelemetry.Start("invoke_agent", "plansmith");
-        span?.SetTag("plansmith.resumed", true);
-        var run = new Run(this, stored.Info.Goal, null, options, sink);
+
+        // Owned first, read second: once claimed, nobody else changes the run under us.
+        await store.ClaimRunAsync(runId, cancellationToken).ConfigureAwait(false);
+        Run? run = null;
         try
         {
-            return Record(span, await run.ResumeAsync(stored, cancellationToken).ConfigureAwait(false));
+            var stored = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
+                         ?? throw new RunStoreException($"Run '{runId}' vanished from the run store as it was resumed.", RunStoreError.Vanished, null);
+            using var span = PlansmithTelemetry.Start("invoke_agent", "plansmith");
+            span?.SetTag("plansmith.resumed", true);
+            run = new Run(this, stored.Info.Goal, null, options, sink);
+            run.Own(runId);
+            using var halted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, run.Halted);
+            try
+            {
+                return Record(span, await run.ResumeAsync(stored, halted.Token).ConfigureAwait(false));
+            }
+            catch (Exception ex) when (ex is not RunStoreException && run.StoreFailure is { } failure)
+            {
+                throw failure.Again();
+            }
         }
         finally
         {
-            run.Dispose();
+            if (run is null)
+            {
+                await ReleaseQuietlyAsync(store, runId).ConfigureAwait(false);
+            }
+            else
+            {
+                await run.EndAsync().ConfigureAwait(false);
+                run.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Gives up a lease on the way out of a failure; a failure to do so is logged (the lease then lapses).</summary>
+    private async Task ReleaseQuietlyAsync(IRunStore store, string runId)
+    {
+        try
+        {
+            await store.ReleaseRunAsync(runId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (RunStoreException ex)
+        {
+            Log.ReleaseFailed(_logger, runId, ex.Message);
         }
     }
 
@@ -250,9 +294,13 @@ public sealed partial class PlanningAgent : IDisposable
         private readonly PromptPlanner _planner;
         private readonly RunScope _scope;
         private readonly DateTimeOffset _startedAt;
+        private readonly CancellationTokenSource _halt = new();
         private Plan? _plan;
         private int _replans;
         private string? _runId;
+        private RunStoreException? _storeFailure;
+        private RunLeaseKeeper? _keeper;
+        private bool _owning;
 
         public Run(PlanningAgent agent, string goal, string? context, PlansmithOptions options, Func<ExecutionEvent, ValueTask> sink)
         {
@@ -268,7 +316,7 @@ public sealed partial class PlanningAgent : IDisposable
                     // Stored first: a step counts as completed only once its output is in the store.
                     if (_agent._store is { } store && _runId is { } id)
                     {
-                        await store.AppendEventAsync(id, e, CancellationToken.None).ConfigureAwait(false);
+                        await StoreAsync(() => store.AppendEventAsync(id, e, CancellationToken.None)).ConfigureAwait(false);
                     }
 
                     lock (_eventsLock)
@@ -286,14 +334,82 @@ public sealed partial class PlanningAgent : IDisposable
 
         private DateTimeOffset Now => _agent._time.GetUtcNow();
 
-        public void Dispose() => _meter.Dispose();
+        /// <summary>Cancelled when the store fails or the lease is lost: the run must stop.</summary>
+        public CancellationToken Halted => _halt.Token;
+
+        /// <summary>The store failure that stopped the run, or null.</summary>
+        public RunStoreException? StoreFailure => Volatile.Read(ref _storeFailure);
+
+        public void Dispose()
+        {
+            _meter.Dispose();
+            _halt.Dispose();
+        }
+
+        /// <summary>This run now owns <paramref name="runId"/> in the store: keep its lease alive.</summary>
+        public void Own(string runId)
+        {
+            _runId = runId;
+            _owning = true;
+            _keeper = new RunLeaseKeeper(_agent._store!, runId, _agent._time, Fail);
+        }
+
+        /// <summary>Stops the heartbeat and gives up the lease (after the end is stored, or after a failure).</summary>
+        public async Task EndAsync()
+        {
+            if (_keeper is { } keeper)
+            {
+                _keeper = null;
+                await keeper.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (_owning && _agent._store is { } store && _runId is { } id)
+            {
+                _owning = false;
+                await _agent.ReleaseQuietlyAsync(store, id).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>The first store failure stops the run: no step starts after it, no later write is tried.</summary>
+        private void Fail(RunStoreException failure)
+        {
+            if (Interlocked.CompareExchange(ref _storeFailure, failure, null) is null)
+            {
+                Log.StoreFailed(_agent._logger, _runId ?? "(new)", failure.Message);
+
+                // Not inline: the caller may be deep in a step or the lease timer.
+                _ = _halt.CancelAsync();
+            }
+        }
+
+        private void ThrowIfStoreFailed()
+        {
+            if (StoreFailure is { } failure)
+            {
+                throw failure.Again();
+            }
+        }
+
+        private async Task StoreAsync(Func<Task> write)
+        {
+            ThrowIfStoreFailed();
+            try
+            {
+                await write().ConfigureAwait(false);
+            }
+            catch (RunStoreException ex)
+            {
+                Fail(ex);
+                throw;
+            }
+        }
 
         public async Task<AgentRunResult> ExecuteAsync(CancellationToken cancellationToken)
         {
             Log.RunStarting(_agent._logger, _options.MaxSteps, _options.Execution.MaxParallelism);
             if (_agent._store is { } store && _runId is null)
             {
-                _runId = await store.CreateRunAsync(_agent.Describe(_goal, _options), cancellationToken).ConfigureAwait(false);
+                Own(await store.CreateRunAsync(_agent.Describe(_goal, _options), cancellationToken).ConfigureAwait(false));
             }
 
             AgentRunStatus status;
@@ -370,7 +486,7 @@ public sealed partial class PlanningAgent : IDisposable
             var unverified = interrupted.Where(id => !_agent.IsIdempotent(_plan.FindStep(id))).ToList();
             if (_agent._store is { } store)
             {
-                await store.MarkUnverifiedAsync(stored.Id, unverified, cancellationToken).ConfigureAwait(false);
+                await StoreAsync(() => store.MarkUnverifiedAsync(stored.Id, unverified, cancellationToken)).ConfigureAwait(false);
             }
 
             var now = _agent.Describe(_goal, _options);
@@ -569,7 +685,7 @@ public sealed partial class PlanningAgent : IDisposable
                     await EmitAsync(new AnswerDelta(Now, _runEvents.Progress, piece)).ConfigureAwait(false);
                 }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not (OperationCanceledException or RunStoreException))
             {
                 // Any provider fault (connector exceptions differ by path and provider): the run's
                 // results stand, and the missing answer is reported, not thrown.
@@ -603,6 +719,8 @@ public sealed partial class PlanningAgent : IDisposable
 
         private async Task<AgentRunResult> FinishAsync(AgentRunStatus status, string answer, string? error)
         {
+            // A run halted by its store ends with the store's error, not as cancelled or failed.
+            ThrowIfStoreFailed();
             var plan = _plan ?? _versions.LastOrDefault();
             List<ExecutionEvent> events;
             lock (_eventsLock)
@@ -627,7 +745,7 @@ public sealed partial class PlanningAgent : IDisposable
             };
             if (_agent._store is { } store && _runId is { } id)
             {
-                await store.CompleteRunAsync(id, status, answer, error, result.Usage, CancellationToken.None).ConfigureAwait(false);
+                await StoreAsync(() => store.CompleteRunAsync(id, status, answer, error, result.Usage, CancellationToken.None)).ConfigureAwait(false);
             }
 
             result = result with { RunId = _runId };
@@ -669,5 +787,11 @@ public sealed partial class PlanningAgent : IDisposable
 
         [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Resuming run {RunId}: {Warning}")]
         public static partial void ResumeWarning(ILogger logger, string runId, string warning);
+
+        [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "Run {RunId} stopped: {Error}")]
+        public static partial void StoreFailed(ILogger logger, string runId, string error);
+
+        [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "The lease on run {RunId} could not be released (it will lapse by itself): {Error}")]
+        public static partial void ReleaseFailed(ILogger logger, string runId, string error);
     }
 }

@@ -18,7 +18,7 @@ internal static class RunsCommand
         var json = new Option<bool>("--json") { Description = "Print the run result as JSON." };
         var limits = new RunLimitOptions();
         var command = new Command("resume", Help.WithExamples(
-            "Resume a run that stopped: completed steps are not run again.",
+            "Resume a run that stopped: completed steps are not run again. A run live in another process is refused (exit 2).",
             "plansmith runs                 (find the run's id)",
             "plansmith resume 3f2a9c1e",
             "plansmith resume 3f2a9c1e --json > result.json")) { id, json };
@@ -43,30 +43,25 @@ internal static class RunsCommand
             using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, loggerFactory: host.LoggerFactory, runStore: host.Store);
             using var progress = asJson ? null : CliRun.Progress(console);
             AgentRunResult? result = null;
-            try
-            {
-                await foreach (var e in agent.ResumeStreamingAsync(parse.GetRequiredValue(id), options, cancellationToken).WithCancellation(CancellationToken.None))
-                {
-                    if (e is RunResumed resumed && !asJson)
-                    {
-                        await console.Out.WriteLineAsync($"Resuming {resumed.RunId}: {resumed.CompletedSteps.Count} step(s) already done" + (resumed.Unverified.Count == 0 ? "." : $"; re-running {string.Join(", ", resumed.Unverified)}, which may have run before (unverified)."));
-                        foreach (var warning in resumed.Warnings)
-                        {
-                            await console.Error.WriteLineAsync("warning: " + warning);
-                        }
-                    }
 
-                    progress?.Render(e);
-                    if (e is RunCompleted completed)
+            // A refused resume (unknown, finished or live run) or a store failure leaves as a
+            // RunStoreException, which CliApp turns into a message and exit code 2 or 1.
+            await foreach (var e in agent.ResumeStreamingAsync(parse.GetRequiredValue(id), options, cancellationToken).WithCancellation(CancellationToken.None))
+            {
+                if (e is RunResumed resumed && !asJson)
+                {
+                    await console.Out.WriteLineAsync($"Resuming {resumed.RunId}: {resumed.CompletedSteps.Count} step(s) already done" + (resumed.Unverified.Count == 0 ? "." : $"; re-running {string.Join(", ", resumed.Unverified)}, which may have run before (unverified)."));
+                    foreach (var warning in resumed.Warnings)
                     {
-                        result = completed.Result;
+                        await console.Error.WriteLineAsync("warning: " + warning);
                     }
                 }
-            }
-            catch (RunStoreException ex)
-            {
-                await console.Error.WriteLineAsync("error: " + ex.Message);
-                return CliApp.BadInput;
+
+                progress?.Render(e);
+                if (e is RunCompleted completed)
+                {
+                    result = completed.Result;
+                }
             }
 
             if (asJson)
@@ -121,7 +116,7 @@ internal static class RunsCommand
         }, cancellationToken));
 
         var deleteId = new Argument<string>("run-id");
-        var delete = new Command("delete", "Delete a run from the store.") { deleteId };
+        var delete = new Command("delete", "Delete a run from the store (refused while the run is live in some process).") { deleteId };
         delete.SetAction(async (parse, cancellationToken) =>
         {
             var runs = Open(parse, store, console);

@@ -156,11 +156,24 @@ internal sealed class AgentHost : IDisposable
             throw new CliSetupException("Invalid settings: " + string.Join(" ", problems));
         }
 
-        host.Store = OpenStore(settings, configuration);
+        try
+        {
+            host.Store = OpenStore(settings, configuration);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
         return host;
     }
 
-    /// <summary>The run store the options name (default file unless --no-store).</summary>
+    /// <summary>
+    /// The run store the options name (default file unless --no-store), with the settings under
+    /// <c>Plansmith:RunStore</c>. A file that is not a store (or is from a newer version) is a
+    /// usage error; a store that fails (read-only, damaged, …) leaves as <see cref="RunStoreException"/>.
+    /// </summary>
     public static IRunStore? OpenStore(AgentSettings settings, IConfiguration? configuration = null)
     {
         if (settings.NoStore)
@@ -169,11 +182,26 @@ internal sealed class AgentHost : IDisposable
         }
 
         var path = settings.Store?.FullName ?? configuration?["Plansmith:Store"] ?? SqliteRunStore.DefaultPath;
+        var options = new SqliteRunStoreOptions();
         try
         {
-            return new SqliteRunStore(path);
+            configuration?.GetSection("Plansmith:RunStore").Bind(options);
         }
-        catch (RunStoreException ex)
+        catch (InvalidOperationException ex)
+        {
+            throw new CliSetupException($"Plansmith:RunStore settings could not be read: {ex.Message}");
+        }
+
+        if (options.Check() is { Count: > 0 } problems)
+        {
+            throw new CliSetupException("Invalid run store settings: " + string.Join(" ", problems));
+        }
+
+        try
+        {
+            return new SqliteRunStore(path, options);
+        }
+        catch (RunStoreException ex) when (ex.IsRefusal)
         {
             throw new CliSetupException(ex.Message);
         }

@@ -26,7 +26,13 @@ public static class RunReport
         var text = new StringBuilder();
         text.Append("# Run ").Append(run.Id).Append("\n\n");
         text.Append("**Goal:** ").Append(Inline(run.Info.Goal)).Append("  \n");
-        text.Append("**Status:** ").Append(run.Status).Append("  \n");
+        text.Append("**Status:** ").Append(run.Status);
+        if (run.Owner is { } owner)
+        {
+            text.Append(Invariant($" (live in process {owner.ProcessId} on host {owner.Host}, last heartbeat {owner.LastHeartbeat:u})"));
+        }
+
+        text.Append("  \n");
         text.Append("**Model:** ").Append(run.Info.Provider).Append("  \n");
         text.Append(Invariant($"**Started:** {run.StartedAt:u}  \n**Duration:** {Duration(run)}  \n"));
         text.Append(Invariant($"**Usage:** {run.Usage.ModelCalls} model calls, {run.Usage.InputTokens} input and {run.Usage.OutputTokens} output tokens\n\n"));
