@@ -38,7 +38,7 @@ namespace Plansmith.Sandbox
                 Int("--max-statements", 50_000_000),
                 Int("--max-recursion", 256),
                 Int("--max-output", 64_000),
-                Int("--stack-bytes", 16 << 20),
+                Int("--stack-bytes", 8 << 20),
                 Int("--memory-mib", 256));
         }
     }

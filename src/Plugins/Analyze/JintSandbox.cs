@@ -127,7 +127,7 @@ public sealed class JintSandbox : ICodeSandbox
 
         var frames = new WorkerFrames(limits.MaxOutputChars);
         var raw = new BoundedText(16_000);
-        var exit = await SandboxProcess.RunAsync(start, code, limits.Timeout + StartupGrace, frames.ReadAsync, r => SandboxProcess.DrainAsync(r, raw), cancellationToken).ConfigureAwait(false);
+        var exit = await SandboxProcess.RunAsync(start, code, limits.Timeout + StartupGrace, frames.ReadAsync, r => SandboxProcess.DrainHeadAsync(r, raw, 16_000), cancellationToken).ConfigureAwait(false);
         return frames.ToResult(Language, exit, raw.ToString(), limits);
     }
 

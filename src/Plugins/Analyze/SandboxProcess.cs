@@ -74,6 +74,25 @@ internal static class SandboxProcess
         }
     }
 
+    /// <summary>
+    /// Reads a pipe until <paramref name="maxChars"/> arrived, then closes it: the writer's further
+    /// writes fail at once instead of blocking. For diagnostics only (the worker's crash report, whose
+    /// first line says what happened and whose stack trace can run to megabytes).
+    /// </summary>
+    public static async Task DrainHeadAsync(StreamReader reader, BoundedText target, int maxChars)
+    {
+        var buffer = new char[8192];
+        var total = 0;
+        int read;
+        while (total < maxChars && (read = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        {
+            target.Append(new string(buffer, 0, read));
+            total += read;
+        }
+
+        reader.Dispose();
+    }
+
     private static async Task FeedAsync(StreamWriter writer, string? input)
     {
         try
