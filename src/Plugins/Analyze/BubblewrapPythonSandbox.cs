@@ -60,6 +60,10 @@ public sealed class BubblewrapPythonSandbox : ICodeSandbox
             // One more than the code's allowance: the jail's init process (bwrap) counts in the namespace too.
             Tasks = limits.MaxProcesses + 1,
             FileSizeBytes = limits.MaxFileBytes,
+
+            // Threads take their stack size from this; at the default 8 MiB the address-space limit
+            // (256 MiB) would stop the sixth thread long before the process limit.
+            StackBytes = 2L << 20,
         };
         command.Arguments.Add("-I");
         command.Arguments.Add("main.py");

@@ -48,6 +48,9 @@ internal sealed class JailCommand
 
     public int OpenFiles { get; init; } = 64;
 
+    /// <summary>RLIMIT_STACK, which glibc also takes as each thread's stack size; 0 leaves it unset.</summary>
+    public long StackBytes { get; init; }
+
     /// <summary>The command line for a bubblewrap jail.</summary>
     /// <param name="jail">The jail's programs.</param>
     /// <param name="seccompFile">A compiled seccomp filter, or null to run without one.</param>
@@ -108,7 +111,8 @@ internal sealed class JailCommand
             argv.AddRange(["--ro-bind", host, inside]);
         }
 
-        argv.AddRange(["--remount-ro", "/dev", "--chdir", WorkPath, "--clearenv"]);
+        // The jail's root is a tmpfs too: read-only, or it would be writable space without a size.
+        argv.AddRange(["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", WorkPath, "--clearenv"]);
         foreach (var (name, value) in Environment)
         {
             argv.AddRange(["--setenv", name, value]);
@@ -191,6 +195,11 @@ internal sealed class JailCommand
         if (includeTasks)
         {
             limits.Add($"--nproc={Tasks.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (StackBytes > 0)
+        {
+            limits.Add($"--stack={StackBytes.ToString(CultureInfo.InvariantCulture)}");
         }
 
         limits.Add($"--fsize={FileSizeBytes.ToString(CultureInfo.InvariantCulture)}");
