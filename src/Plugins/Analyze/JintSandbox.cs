@@ -140,7 +140,7 @@ public sealed class JintSandbox : ICodeSandbox
         }
 
         var worker = _workerDirectory ?? FindWorkerDirectory();
-        if (worker is null)
+        if (worker is null || !File.Exists(Path.Combine(worker, WorkerAssembly)))
         {
             return Setup.Missing($"The JavaScript sandbox's worker ({WorkerFolderName}/{WorkerAssembly}) is missing next to Plansmith.Plugins.dll. Rebuild or reinstall Plansmith; the Plansmith.Plugins package copies it to the output.");
         }

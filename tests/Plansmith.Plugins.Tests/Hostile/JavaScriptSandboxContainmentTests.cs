@@ -177,6 +177,34 @@ public sealed class JavaScriptSandboxContainmentTests
         Assert.Equal(0, await ProcessProbe.CountUntilZeroAsync("--timeout-ms\09871", TimeSpan.FromSeconds(5)));
     }
 
+    [Theory]
+    [InlineData(DeepArray + " JSON.stringify(a)", SandboxLimit.Recursion)]
+    [InlineData("const a = []; while (true) a.push(new Array(100000).fill(1.5));", SandboxLimit.Memory)]
+    [InlineData("for (;;) {}", SandboxLimit.Time)]
+    public async Task Run_WithoutBubblewrap_IsStillOutOfProcessAndLimited(string code, SandboxLimit expected)
+    {
+        // As on a machine without bubblewrap (or not Linux): no jail, but still a worker process of its own.
+        var sandbox = new JintSandbox(new BubblewrapOptions { BwrapPath = "/nonexistent/bwrap" });
+        Assert.Null(sandbox.Unavailable);
+        Assert.False(sandbox.Jailed);
+        Assert.Contains("bubblewrap", sandbox.Isolation, StringComparison.Ordinal);
+
+        var result = await sandbox.RunAsync(code, new SandboxLimits { MemoryBytes = 64L << 20, Timeout = TimeSpan.FromSeconds(expected == SandboxLimit.Time ? 2 : 10), MaxStatements = int.MaxValue });
+        var next = await sandbox.RunAsync("6 * 7", new SandboxLimits());
+
+        Assert.True(result.LimitHit == expected, $"{result.LimitHit} {result.ExitCode} {result.Stderr}");
+        Assert.Equal("42", next.Stdout);
+    }
+
+    [Fact]
+    public async Task Unavailable_WorkerMissing_SaysWhatIsMissing()
+    {
+        var missing = new JintSandbox(null, Path.Combine(Path.GetTempPath(), "no-such-worker-" + Guid.NewGuid().ToString("N")));
+
+        Assert.Contains("plansmith-sandbox/Plansmith.Sandbox.dll", missing.Unavailable, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<SandboxUnavailableException>(() => missing.RunAsync("1", new SandboxLimits()));
+    }
+
     [Fact]
     public void Sandbox_OnLinuxWithBubblewrap_RunsTheWorkerInTheJail()
     {
