@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.SemanticKernel;
@@ -115,11 +117,51 @@ public sealed partial class AnalyzePlugin
         : _sandboxes.ContainsKey("javascript") ? "javascript"
         : _sandboxes.Keys.FirstOrDefault() ?? throw new InvalidOperationException("No code sandbox is configured.");
 
-    /// <summary>Defines DATA before the model's code: a JSON string literal is a valid string literal in both languages.</summary>
+    /// <summary>Defines DATA before the model's code, as a string literal valid in both languages.</summary>
     private static string Prelude(string language, string data)
     {
-        var literal = JsonSerializer.Serialize(data);
-        return language == "python" ? $"DATA = {literal}\n" : $"const DATA = {literal};\n";
+        var python = language == "python";
+        var literal = StringLiteral(data, python);
+        return python ? $"DATA = {literal}\n" : $"const DATA = {literal};\n";
+    }
+
+    /// <summary>
+    /// A double-quoted string literal in pure ASCII: every other character is escaped, so no text
+    /// (NUL, line or paragraph separators, bidirectional marks) can end the literal or change how the
+    /// program reads. A lone surrogate, which neither UTF-8 nor a Python print can carry, becomes
+    /// U+FFFD; a pair becomes one code point in Python (<c>\U0001F600</c>) and stays a pair in JavaScript.
+    /// </summary>
+    internal static string StringLiteral(string text, bool python)
+    {
+        var builder = new StringBuilder(text.Length + 16);
+        builder.Append('"');
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c is >= ' ' and <= '~' and not '"' and not '\\')
+            {
+                builder.Append(c);
+            }
+            else if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                if (python)
+                {
+                    builder.Append(CultureInfo.InvariantCulture, $"\\U{char.ConvertToUtf32(c, text[i + 1]):x8}");
+                }
+                else
+                {
+                    builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}\\u{(int)text[i + 1]:x4}");
+                }
+
+                i++;
+            }
+            else
+            {
+                builder.Append(CultureInfo.InvariantCulture, $"\\u{(char.IsSurrogate(c) ? 0xFFFD : c):x4}");
+            }
+        }
+
+        return builder.Append('"').ToString();
     }
 
     internal static string ExtractCode(string reply)

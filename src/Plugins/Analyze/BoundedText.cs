@@ -38,6 +38,15 @@ internal sealed class BoundedText
         }
     }
 
+    /// <summary>Records that text was dropped before it got here (by the JavaScript worker, at the same limit).</summary>
+    public void MarkTruncated()
+    {
+        lock (_lock)
+        {
+            Truncated = true;
+        }
+    }
+
     public override string ToString()
     {
         lock (_lock)

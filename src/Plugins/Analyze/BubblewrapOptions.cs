@@ -23,6 +23,13 @@ public sealed class BubblewrapOptions
     /// </summary>
     public int SandboxUserIdBase { get; set; } = 300_000;
 
+    /// <summary>
+    /// Where each run's host folder (the script and the seccomp filter, read-only in the jail) is
+    /// made and removed again; folders of dead processes older than an hour are swept from it.
+    /// Default null: the system's temp folder. The code's writable space is a tmpfs, not this folder.
+    /// </summary>
+    public string? WorkRoot { get; set; }
+
     /// <summary>Host folders visible read-only inside the sandbox. Default <c>/usr</c> only.</summary>
     public IList<string> ReadOnlyPaths { get; } = ["/usr"];
 }

@@ -26,6 +26,9 @@ public enum SandboxLimit
 
     /// <summary>Python: a file grew past the allowed size.</summary>
     FileSize,
+
+    /// <summary>The code wrote more than the sandbox's writable space holds.</summary>
+    Disk,
 }
 
 /// <summary>What a run of code produced.</summary>

@@ -25,11 +25,18 @@ public sealed class SandboxLimits
     [Range(1, 100_000)]
     public int MaxRecursion { get; set; } = 256;
 
-    /// <summary>Python: processes the code may have at once (fork bombs stop here). Default 16.</summary>
+    /// <summary>Python: processes and threads the code may have at once (fork bombs stop here). Default 16.</summary>
     [Range(1, 4_096)]
     public int MaxProcesses { get; set; } = 16;
 
     /// <summary>Python: the largest file the code may write. Default 16 MiB.</summary>
     [Range(0, 16L << 30)]
     public long MaxFileBytes { get; set; } = 16L << 20;
+
+    /// <summary>
+    /// All the code may write, in bytes: the jail's only writable space (<c>/work</c>, <c>/tmp</c> and
+    /// <c>/dev/shm</c> together) is a tmpfs of this size, held in the host's memory. Default 64 MiB.
+    /// </summary>
+    [Range(1L << 20, 16L << 30)]
+    public long MaxDiskBytes { get; set; } = 64L << 20;
 }

@@ -56,7 +56,7 @@ public static class PlansmithPluginsKernelExtensions
             plugins.Add(KernelPluginFactory.CreateFromFunctions(SearchPlugin.DefaultName, searchPlugin.Description, served));
         }
 
-        plugins.AddFromObject(new AnalyzePlugin([new JintSandbox(), new BubblewrapPythonSandbox(options.Bubblewrap)], options.Analyze, prompts), AnalyzePlugin.DefaultName);
+        plugins.AddFromObject(new AnalyzePlugin([new JintSandbox(options.Bubblewrap), new BubblewrapPythonSandbox(options.Bubblewrap)], options.Analyze, prompts), AnalyzePlugin.DefaultName);
         plugins.AddFromObject(new SynthesizePlugin(prompts), SynthesizePlugin.DefaultName);
         return resources;
     }

@@ -151,6 +151,19 @@ public sealed class CliEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Invoke_RunCodeThatOverflowsTheStack_ExitsNormallyWithTheCrashAsTheResult()
+    {
+        // In process, this aborted the CLI with exit 134 (a stack overflow cannot be caught in .NET).
+        const string code = "code=let a = []; for (let i = 0; i < 300000; i++) a = [a]; JSON.stringify(a)";
+
+        var (exit, output, error) = await RunAsync(null, "invoke", "analyze.run_code", "--arg", "language=javascript", "--arg", code);
+
+        Assert.True(exit == 0, $"exit {exit}: {error}");
+        Assert.Contains("the script crashed the JavaScript sandbox (stack overflow)", output, StringComparison.Ordinal);
+        Assert.Contains("\"limitHit\":\"Recursion\"", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Invoke_MissingArgument_NamesIt()
     {
         var (exit, _, error) = await RunAsync(null, "invoke", "analyze.run_code", "--arg", "language=javascript");
