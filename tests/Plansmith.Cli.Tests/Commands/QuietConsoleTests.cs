@@ -142,4 +142,32 @@ public sealed class QuietConsoleTests : IDisposable
         Assert.Contains($"could not connect to http://127.0.0.1:{port}/v1 (connection refused): is the server running? Check --endpoint", error, StringComparison.Ordinal);
         Assert.DoesNotContain("HttpRequestException", error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("run", "--approve")]
+    [InlineData("chat")]
+    public async Task Approval_Piped_PlanIsPrintedOnceAboveTheQuestion(params string[] command)
+    {
+        var run = command[0] == "run";
+        var stdin = run ? "y\n" : "Compare apples and pears\ny\n/exit\n";
+        var (exit, output, error) = await CliProcess.RunAsync(_work, stdin, Environment(), null, [.. command, "--offline", "--no-store", "--root", _work, .. run ? new[] { "Compare apples and pears" } : []]);
+
+        Assert.True(exit == 0, error);
+        var question = output.IndexOf("Run this plan? [y]es / [n]o / [e]dit", StringComparison.Ordinal);
+        Assert.True(question > 0, output);
+        Assert.Equal(1, Occurrences(output[..question], "Plan: Compare apples and pears"));
+        Assert.Equal(1, Occurrences(output[..question], "├─ s1  Find out about apples"));
+        Assert.Contains("| apples |", output[question..], StringComparison.Ordinal);
+    }
+
+    private static int Occurrences(string text, string part)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
 }
