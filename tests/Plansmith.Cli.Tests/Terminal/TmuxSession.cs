@@ -86,7 +86,14 @@ public sealed class TmuxSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        var (_, socket, _) = await TmuxAsync("display-message", "-p", "#{socket_path}");
         await TmuxAsync("kill-server");
+
+        // tmux leaves the socket file of a killed server behind.
+        if (socket.Trim() is { Length: > 0 } path && File.Exists(path))
+        {
+            File.Delete(path);
+        }
     }
 
     private async Task KeepAsync(string label, string screen) =>
