@@ -87,15 +87,25 @@ public sealed class LoopbackOpenAIServer : IAsyncDisposable
             context.Response.Headers["Retry-After"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        context.Response.ContentLength64 = answer.Body.Length;
         try
         {
-            await context.Response.OutputStream.WriteAsync(answer.Body);
+            if (answer.WriteBodyAsync is { } write)
+            {
+                // Chunked: each piece goes out when it is written, not when the whole body is.
+                context.Response.SendChunked = true;
+                await write(context.Response.OutputStream, _stop.Token);
+            }
+            else
+            {
+                context.Response.ContentLength64 = answer.Body.Length;
+                await context.Response.OutputStream.WriteAsync(answer.Body);
+            }
+
             context.Response.Close();
         }
-        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or IOException)
+        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or IOException or OperationCanceledException)
         {
-            // The client gave up (a timeout test).
+            // The client gave up (a timeout test), or the server is stopping.
         }
     }
 }

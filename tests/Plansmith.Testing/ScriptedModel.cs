@@ -75,6 +75,12 @@ public sealed record ModelAnswer(int Status, string ContentType, byte[] Body, in
 {
     /// <summary>Close the connection without answering.</summary>
     public bool Drop { get; init; }
+
+    /// <summary>
+    /// Writes the body piece by piece, flushing each, instead of <see cref="Body"/>: a stream whose
+    /// pieces reach the client at the pace the script sets.
+    /// </summary>
+    public Func<Stream, CancellationToken, Task>? WriteBodyAsync { get; init; }
 }
 
 /// <summary>A tool call the scripted model makes; <paramref name="Name"/> as on the wire (<c>plugin-function</c>).</summary>
@@ -89,6 +95,12 @@ public sealed record ModelReply(string? Text = null, IReadOnlyList<ToolCallReply
 
     /// <summary>Close the connection without answering.</summary>
     public bool Drop { get; init; }
+
+    /// <summary>To a streaming request: the text in exactly these pieces, each sent (and flushed) on its own.</summary>
+    public IReadOnlyList<string>? Chunks { get; init; }
+
+    /// <summary>Awaited before piece <c>i</c> of <see cref="Chunks"/> is sent: a script holds a piece back until a test has seen the ones before.</summary>
+    public Func<int, Task>? BeforeChunk { get; init; }
 
     public static ModelReply Json(object value, int inputTokens = 100, int outputTokens = 20) =>
         new(JsonSerializer.Serialize(value), InputTokens: inputTokens, OutputTokens: outputTokens);
@@ -145,6 +157,11 @@ public sealed class ScriptedModel
             return new ModelAnswer(status, "application/json", JsonSerializer.SerializeToUtf8Bytes(new { error = new { message = reply.Text ?? "scripted error", type = "server_error" } }), reply.RetryAfterSeconds);
         }
 
+        if (request.Stream && reply.Chunks is { } pieces)
+        {
+            return new ModelAnswer(200, "text/event-stream", [], null) { WriteBodyAsync = (stream, cancellationToken) => WritePiecesAsync(stream, reply, pieces, cancellationToken) };
+        }
+
         return request.Stream
             ? new ModelAnswer(200, "text/event-stream", StreamBody(reply), null)
             : new ModelAnswer(200, "application/json", JsonSerializer.SerializeToUtf8Bytes(Completion(reply)), null);
@@ -194,6 +211,30 @@ public sealed class ScriptedModel
         body.Append("data: ").Append(JsonSerializer.Serialize(new { id = "chatcmpl-scripted", @object = "chat.completion.chunk", created = 1_700_000_000, model = "scripted-model", choices = Array.Empty<object>(), usage = Usage(reply) })).Append("\n\n");
         body.Append("data: [DONE]\n\n");
         return System.Text.Encoding.UTF8.GetBytes(body.ToString());
+    }
+
+    private static async Task WritePiecesAsync(Stream stream, ModelReply reply, IReadOnlyList<string> pieces, CancellationToken cancellationToken)
+    {
+        async Task SendAsync(object data)
+        {
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes("data: " + JsonSerializer.Serialize(data) + "\n\n"), cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+        }
+
+        for (var i = 0; i < pieces.Count; i++)
+        {
+            if (reply.BeforeChunk is { } gate)
+            {
+                await gate(i);
+            }
+
+            await SendAsync(Chunk(new { role = i == 0 ? "assistant" : null, content = pieces[i] }, null));
+        }
+
+        await SendAsync(Chunk(new { role = (string?)null, content = (string?)null }, "stop"));
+        await SendAsync(new { id = "chatcmpl-scripted", @object = "chat.completion.chunk", created = 1_700_000_000, model = "scripted-model", choices = Array.Empty<object>(), usage = Usage(reply) });
+        await stream.WriteAsync("data: [DONE]\n\n"u8.ToArray(), cancellationToken);
+        await stream.FlushAsync(cancellationToken);
     }
 
     private static object Chunk(object delta, string? finish) => new

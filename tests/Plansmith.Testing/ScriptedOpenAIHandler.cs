@@ -23,7 +23,7 @@ public sealed class ScriptedOpenAIHandler : HttpMessageHandler
         }
 
         // A StreamContent over a MemoryStream: the OpenAI SDK disposes the body in ways a StringContent does not survive.
-        var content = new StreamContent(new MemoryStream(answer.Body));
+        var content = new StreamContent(answer.WriteBodyAsync is { } write ? Piped(write, cancellationToken) : new MemoryStream(answer.Body));
         content.Headers.ContentType = new MediaTypeHeaderValue(answer.ContentType);
         var response = new HttpResponseMessage((HttpStatusCode)answer.Status) { Content = content, RequestMessage = request };
         if (answer.RetryAfterSeconds is { } seconds)
@@ -32,5 +32,27 @@ public sealed class ScriptedOpenAIHandler : HttpMessageHandler
         }
 
         return response;
+    }
+
+    /// <summary>A body the script writes piece by piece while the client reads it.</summary>
+    private static Stream Piped(Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var pipe = new System.IO.Pipelines.Pipe();
+        _ = Task.Run(async () =>
+        {
+            Exception? failure = null;
+            try
+            {
+                await using var stream = pipe.Writer.AsStream(leaveOpen: true);
+                await write(stream, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+
+            await pipe.Writer.CompleteAsync(failure);
+        }, CancellationToken.None);
+        return pipe.Reader.AsStream();
     }
 }

@@ -16,7 +16,9 @@ internal static partial class ExecutionLog
     [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Step {StepId} attempt {Attempt} failed; retrying in {DelayMs} ms: {Error}")]
     public static partial void StepRetrying(ILogger logger, string stepId, int attempt, double delayMs, string error);
 
-    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Step {StepId} failed after {Attempts} attempt(s): {Error}")]
+    // Information, not Warning: the StepFailed event and the run result carry it, and a console
+    // that shows progress would print it twice.
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Step {StepId} failed after {Attempts} attempt(s): {Error}")]
     public static partial void StepFailed(ILogger logger, string stepId, int attempts, string error);
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Step {StepId} skipped: {Reason}")]

@@ -125,6 +125,7 @@ public sealed class PlanExecutor
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _outputs = new(StringComparer.Ordinal);
         private readonly Channel<WorkerMessage> _inbox = Channel.CreateUnbounded<WorkerMessage>(new UnboundedChannelOptions { SingleReader = true });
         private readonly Queue<int> _ready = new();
+        private readonly HashSet<int> _runningNow = [];
         private readonly Func<ExecutionEvent, CancellationToken, ValueTask>? _onEvent;
         private readonly CancellationTokenSource _stop = new();
         private string? _stopReason;
@@ -136,6 +137,8 @@ public sealed class PlanExecutor
         private int _skipped;
         private int _started;
         private int _timed;
+        private bool _over;
+        private int _cancelled;
         private TimeSpan _timedTotal;
 
         public PlanRun(PlanExecutor owner, Plan plan, IReadOnlyDictionary<string, string>? priorOutputs, Func<ExecutionEvent, CancellationToken, ValueTask>? onEvent)
@@ -197,6 +200,10 @@ public sealed class PlanExecutor
                         _outputs[id] = output;
                         _finished++;
                         _completed++;
+
+                        // Restored steps count as started, so the first step of a resumed run is
+                        // "step 3 of 6" after two done, not "step 1 of 6".
+                        _started++;
                     }
                 }
 
@@ -305,6 +312,7 @@ public sealed class PlanExecutor
                 Error = error,
             };
             ExecutionLog.RunEnded(_owner._logger, status, result.Duration.TotalMilliseconds);
+            _over = true;
             await EmitAsync(new PlanCompleted(Time.GetUtcNow(), Progress(), result)).ConfigureAwait(false);
             return result;
         }
@@ -316,6 +324,7 @@ public sealed class PlanExecutor
             state.Status = StepStatus.Running;
             state.StartedAt = Time.GetUtcNow();
             _running++;
+            _runningNow.Add(index);
             _started++;
             ExecutionLog.StepStarted(_owner._logger, step.Id, _started, _steps.Length);
 
@@ -494,7 +503,18 @@ public sealed class PlanExecutor
             var step = _steps[index];
             var state = _states[index];
             _running--;
-            _finished++;
+            _runningNow.Remove(index);
+
+            // A cancelled step did not finish: progress counts it neither as done nor as finished.
+            if (finished.Status == StepStatus.Cancelled)
+            {
+                _cancelled++;
+            }
+            else
+            {
+                _finished++;
+            }
+
             state.Status = finished.Status;
             state.Attempts = finished.Attempts;
             state.EndedAt = Time.GetUtcNow();
@@ -623,11 +643,27 @@ public sealed class PlanExecutor
         {
             var elapsed = Time.GetElapsedTime(_startTimestamp);
             TimeSpan? remaining = null;
-            if (_timed > 0)
+            if (_over)
             {
-                var left = _steps.Length - _finished;
+                remaining = _timed > 0 ? TimeSpan.Zero : null;
+            }
+            else if (_timed > 0)
+            {
+                // Each step still to do is expected to take the mean of those done so far; a running
+                // step has used part of that already, so the estimate falls while it runs.
+                var mean = _timedTotal.Ticks / _timed;
+                var now = Time.GetUtcNow();
+                var pending = Math.Max(0, _steps.Length - _finished - _cancelled - _runningNow.Count);
+                var work = pending * mean;
+                foreach (var i in _runningNow)
+                {
+                    work += Math.Max(0, mean - (now - _states[i].StartedAt!.Value).Ticks);
+                }
+
+                var left = pending + _runningNow.Count;
+
                 var lanes = Math.Max(1, Math.Min(Options.MaxParallelism, left));
-                remaining = TimeSpan.FromTicks(_timedTotal.Ticks / _timed * left / lanes);
+                remaining = TimeSpan.FromTicks(work / lanes);
             }
 
             return new ExecutionProgress(_steps.Length, _finished, _completed, _failed, _skipped, _running, elapsed, remaining);

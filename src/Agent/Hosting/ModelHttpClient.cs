@@ -52,7 +52,8 @@ public static class ModelHttpClient
                 BreakDuration = options.BreakDuration,
             })
             .AddTimeout(options.AttemptTimeout);
-        var handler = new ResilienceHandler(builder.Build()) { InnerHandler = innerHandler ?? new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All } };
+        var sender = new ConnectionFailureHandler { InnerHandler = innerHandler ?? new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All } };
+        var handler = new ResilienceHandler(builder.Build()) { InnerHandler = sender };
 
         // The pipeline owns time limits: the client's own 100-second timeout would cut retries short.
         return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };

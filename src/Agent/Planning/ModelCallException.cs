@@ -20,6 +20,7 @@ public sealed class ModelCallException : Exception
     private static string Describe(Exception exception) => exception switch
     {
         System.Text.Json.JsonException => "the endpoint's answer is not valid JSON (a malformed or cut-off response). Check that the endpoint speaks the OpenAI chat completions API.",
+        _ when Hosting.ModelEndpointUnreachableException.Find<Hosting.ModelEndpointUnreachableException>(exception) is { } unreachable => unreachable.Message,
         _ => $"{exception.GetType().Name}: {exception.Message}",
     };
 }

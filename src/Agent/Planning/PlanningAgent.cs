@@ -782,10 +782,12 @@ public sealed partial class PlanningAgent : IDisposable
         [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Agent run ended {Status} after {ModelCalls} model calls and {Tokens} tokens")]
         public static partial void RunEnded(ILogger logger, AgentRunStatus status, int modelCalls, long tokens);
 
-        [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "The answer could not be written: {Error}")]
+        // Information, not Warning: the run result's error says it, and so does every display of it.
+        [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "The answer could not be written: {Error}")]
         public static partial void AnswerFailed(ILogger logger, string error);
 
-        [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Resuming run {RunId}: {Warning}")]
+        // Information, not Warning: RunResumed carries the warnings for the display to show.
+        [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Resuming run {RunId}: {Warning}")]
         public static partial void ResumeWarning(ILogger logger, string runId, string warning);
 
         [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "Run {RunId} stopped: {Error}")]

@@ -115,7 +115,7 @@ internal static class ChatCommand
                         case "/run" when rest.Length > 0:
                             var forced = Clone(options);
                             forced.UseRouter = false;
-                            history.Add((rest, await TurnAsync(agent, rest, forced, history, console, cancellationToken)));
+                            history.Add((rest, await TurnAsync(agent, approver, rest, forced, history, console, cancellationToken)));
                             break;
                         default:
                             await console.Out.WriteLineAsync($"Unknown command '{line}'. /help lists the commands.");
@@ -125,7 +125,7 @@ internal static class ChatCommand
                     continue;
                 }
 
-                history.Add((line, await TurnAsync(agent, line, options, history, console, cancellationToken)));
+                history.Add((line, await TurnAsync(agent, approver, line, options, history, console, cancellationToken)));
             }
 
             return cancellationToken.IsCancellationRequested ? CliApp.Cancelled : CliApp.Ok;
@@ -133,16 +133,24 @@ internal static class ChatCommand
         return command;
     }
 
-    private static async Task<string> TurnAsync(PlanningAgent agent, string message, PlansmithOptions options, List<(string User, string Answer)> history, CliConsole console, CancellationToken cancellationToken)
+    private static async Task<string> TurnAsync(PlanningAgent agent, ConsoleApprover approver, string message, PlansmithOptions options, List<(string User, string Answer)> history, CliConsole console, CancellationToken cancellationToken)
     {
-        var result = await CliRun.RunAsync(agent, message, options, Context(history), console with { IsTerminal = false }, silent: false, cancellationToken);
+        var answer = new AnswerStream(console.Out, console.Error, blankLineFirst: true);
+        var result = await CliRun.RunAsync(agent, message, options, Context(history), console with { IsTerminal = false }, silent: false, answer, approver, cancellationToken);
         var reply = result.Status switch
         {
             AgentRunStatus.Rejected when result.Error?.Contains("rejected at approval", StringComparison.Ordinal) == true => "(plan rejected; nothing was run)",
             AgentRunStatus.Rejected => "(no plan: " + result.Error + ")",
             AgentRunStatus.Cancelled => "(cancelled)",
-            _ => result.Answer,
+            _ => null,
         };
+        if (reply is null)
+        {
+            // The answer was printed as it was written; this ends it (or prints it whole if it was not streamed).
+            await answer.FinishAsync(result.Answer);
+            return result.Answer;
+        }
+
         await console.Out.WriteLineAsync();
         await console.Out.WriteLineAsync(reply);
         return reply;

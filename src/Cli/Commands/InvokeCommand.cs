@@ -17,13 +17,13 @@ internal static class InvokeCommand
         agentOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var host = CliRun.Host(console, agentOptions.Read(parse));
+            var name = parse.GetRequiredValue(function);
+            using var host = CliRun.Host(console, agentOptions.Read(parse), needsModel: NeedsModel(name));
             if (host is null)
             {
                 return CliApp.BadInput;
             }
 
-            var name = parse.GetRequiredValue(function);
             if (!ToolResolver.TryResolve(host.Kernel.Plugins, name, out var target))
             {
                 await console.Error.WriteLineAsync($"error: no function '{name}'. Available: {string.Join(", ", ToolResolver.AllNames(host.Kernel.Plugins))}.");
@@ -70,5 +70,15 @@ internal static class InvokeCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// Whether the function calls a model: the writing functions and <c>analyze.analyze</c> do;
+    /// files, search and <c>analyze.run_code</c> do not, so they need no model set up (nor a note that there is none).
+    /// </summary>
+    internal static bool NeedsModel(string function)
+    {
+        var name = function.Trim().Replace('-', '.').Replace('_', '.').ToLowerInvariant();
+        return name.StartsWith("synthesize.", StringComparison.Ordinal) || name is "analyze.analyze" || !name.Contains('.', StringComparison.Ordinal);
     }
 }

@@ -45,16 +45,18 @@ internal static class RunCommand
                 await console.Error.WriteLineAsync($"Plansmith · model: {host.Provider}");
             }
 
-            IPlanApprover? approver = parse.GetValue(approve) ? new ConsoleApprover(console.In, console.Out) : null;
+            // With --json standard output is for the JSON alone: the plan and the question go to standard error.
+            var approver = parse.GetValue(approve) ? new ConsoleApprover(console.In, asJson ? console.Error : console.Out) : null;
             using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, approver, loggerFactory: host.LoggerFactory, runStore: host.Store);
-            var result = await CliRun.RunAsync(agent, text, options, null, console, silent, cancellationToken);
+            var answer = asJson ? null : new AnswerStream(console.Out, console.Error, blankLineFirst: !silent);
+            var result = await CliRun.RunAsync(agent, text, options, null, console, silent, answer, approver, cancellationToken);
             if (asJson)
             {
                 await console.Out.WriteLineAsync(AgentRunResultJson.Serialize(result));
             }
             else
             {
-                await CliRun.PrintAnswerAsync(console, result, parse.GetValue(quiet));
+                await CliRun.PrintAnswerAsync(console, result, parse.GetValue(quiet), answer);
             }
 
             return CliRun.ExitCode(result);
@@ -123,36 +125,61 @@ internal static class CliRun
         }
     }
 
-    public static async Task<AgentRunResult> RunAsync(PlanningAgent agent, string goal, PlansmithOptions options, string? context, CliConsole console, bool silent, CancellationToken cancellationToken)
+    /// <summary>Runs a goal showing its progress (unless <paramref name="silent"/>) and streaming its answer into <paramref name="answer"/>.</summary>
+    public static async Task<AgentRunResult> RunAsync(PlanningAgent agent, string goal, PlansmithOptions options, string? context, CliConsole console, bool silent, AnswerStream? answer, ConsoleApprover? approver, CancellationToken cancellationToken)
     {
         using var progress = silent ? null : Progress(console);
-        AgentRunResult? result = null;
-        await foreach (var e in agent.RunStreamingAsync(goal, options, context, cancellationToken).WithCancellation(CancellationToken.None))
+        if (approver is not null)
         {
-            progress?.Render(e);
-            if (e is RunCompleted completed)
+            approver.Progress = progress;
+        }
+
+        return (await ShowAsync(agent.RunStreamingAsync(goal, options, context, cancellationToken), progress, answer))!;
+    }
+
+    /// <summary>
+    /// Shows a run's events as they come: progress on the display, the answer's pieces on standard
+    /// output as the model writes them (the display stops first, so the answer is printed below it).
+    /// Returns the run's result, from its last event.
+    /// </summary>
+    public static async Task<AgentRunResult?> ShowAsync(IAsyncEnumerable<ExecutionEvent> events, IAgentProgress? progress, AnswerStream? answer, Func<ExecutionEvent, Task>? onEvent = null)
+    {
+        AgentRunResult? result = null;
+        await foreach (var e in events.WithCancellation(CancellationToken.None))
+        {
+            if (onEvent is not null)
             {
-                result = completed.Result;
+                await onEvent(e);
+            }
+
+            progress?.Render(e);
+            switch (e)
+            {
+                case AnswerDelta delta when answer is not null:
+                    if (!answer.Started)
+                    {
+                        progress?.Stop();
+                    }
+
+                    await answer.WriteAsync(delta.Text);
+                    break;
+                case RunCompleted completed:
+                    result = completed.Result;
+                    break;
             }
         }
 
-        return result!;
+        return result;
     }
 
     public static IAgentProgress Progress(CliConsole console) =>
         console.IsTerminal ? new LiveAgentProgress(AnsiConsole.Console) : new PlainAgentProgress(console.Out);
 
-    public static async Task PrintAnswerAsync(CliConsole console, AgentRunResult result, bool quiet)
+    /// <summary>Ends the answer (streamed already, or printed whole now), then the error and the summary line on standard error.</summary>
+    public static async Task PrintAnswerAsync(CliConsole console, AgentRunResult result, bool quiet, AnswerStream? answer = null)
     {
-        if (!quiet)
-        {
-            await console.Out.WriteLineAsync();
-        }
-
-        if (result.Answer.Length > 0)
-        {
-            await console.Out.WriteLineAsync(result.Answer);
-        }
+        answer ??= new AnswerStream(console.Out, console.Error, blankLineFirst: !quiet);
+        await answer.FinishAsync(result.Answer);
 
         if (result.Error is not null && !quiet)
         {

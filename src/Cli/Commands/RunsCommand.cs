@@ -4,6 +4,7 @@ using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs;
 using Plansmith.Agent.Runs.Reports;
 using Plansmith.Agent.Runs.Store;
+using Plansmith.Cli.Rendering;
 using Plansmith.Cli.Setup;
 
 namespace Plansmith.Cli.Commands;
@@ -26,7 +27,16 @@ internal static class RunsCommand
         limits.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var host = CliRun.Host(console, agentOptions.Read(parse));
+            var settings = agentOptions.Read(parse);
+
+            // A run that cannot be resumed (unknown, or finished) needs no model: say so before setting one up.
+            if (await NotResumableAsync(settings, parse.GetRequiredValue(id), cancellationToken) is { } problem)
+            {
+                await console.Error.WriteLineAsync("error: " + problem);
+                return CliApp.BadInput;
+            }
+
+            using var host = CliRun.Host(console, settings);
             if (host is null)
             {
                 return CliApp.BadInput;
@@ -41,27 +51,25 @@ internal static class RunsCommand
             var asJson = parse.GetValue(json);
             var options = limits.Apply(parse, host.Options);
             using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, loggerFactory: host.LoggerFactory, runStore: host.Store);
-            using var progress = asJson ? null : CliRun.Progress(console);
-            AgentRunResult? result = null;
+            var answer = asJson ? null : new AnswerStream(console.Out, console.Error, blankLineFirst: true);
+            AgentRunResult? result;
 
             // A refused resume (unknown, finished or live run) or a store failure leaves as a
             // RunStoreException, which CliApp turns into a message and exit code 2 or 1.
-            await foreach (var e in agent.ResumeStreamingAsync(parse.GetRequiredValue(id), options, cancellationToken).WithCancellation(CancellationToken.None))
+            using (var progress = asJson ? null : CliRun.Progress(console))
             {
-                if (e is RunResumed resumed && !asJson)
+                result = await CliRun.ShowAsync(agent.ResumeStreamingAsync(parse.GetRequiredValue(id), options, cancellationToken), progress, answer, async e =>
                 {
-                    await console.Out.WriteLineAsync($"Resuming {resumed.RunId}: {resumed.CompletedSteps.Count} step(s) already done" + (resumed.Unverified.Count == 0 ? "." : $"; re-running {string.Join(", ", resumed.Unverified)}, which may have run before (unverified)."));
-                    foreach (var warning in resumed.Warnings)
+                    if (e is RunResumed resumed && !asJson)
                     {
-                        await console.Error.WriteLineAsync("warning: " + warning);
+                        using var paused = progress?.Pause();
+                        await console.Out.WriteLineAsync($"Resuming {resumed.RunId}: {resumed.CompletedSteps.Count} step(s) already done" + (resumed.Unverified.Count == 0 ? "." : $"; re-running {string.Join(", ", resumed.Unverified)}, which may have run before (unverified)."));
+                        foreach (var warning in resumed.Warnings)
+                        {
+                            await console.Error.WriteLineAsync("warning: " + warning);
+                        }
                     }
-                }
-
-                progress?.Render(e);
-                if (e is RunCompleted completed)
-                {
-                    result = completed.Result;
-                }
+                });
             }
 
             if (asJson)
@@ -70,7 +78,7 @@ internal static class RunsCommand
             }
             else
             {
-                await CliRun.PrintAnswerAsync(console, result!, quiet: false);
+                await CliRun.PrintAnswerAsync(console, result!, quiet: false, answer);
             }
 
             return CliRun.ExitCode(result!);
@@ -170,6 +178,40 @@ internal static class RunsCommand
         command.Subcommands.Add(delete);
         command.Subcommands.Add(report);
         return command;
+    }
+
+    /// <summary>Why the run cannot be resumed (no such run, or it finished), or null; null too when the store cannot be read here (the host reports that).</summary>
+    private static async Task<string?> NotResumableAsync(AgentSettings settings, string runId, CancellationToken cancellationToken)
+    {
+        IRunStore? store;
+        try
+        {
+            store = AgentHost.OpenStore(settings, Settings.Load(settings.Config));
+        }
+        catch (CliSetupException)
+        {
+            return null;
+        }
+
+        if (store is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var run = await store.GetRunAsync(runId, cancellationToken);
+            return run switch
+            {
+                null => $"No run '{runId}' in the store. 'plansmith runs' lists the runs.",
+                { Status: "completed" or "answered" } => $"run '{runId}' already {run.Status}; there is nothing to resume. 'plansmith runs show {runId}' shows it.",
+                _ => null,
+            };
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+        }
     }
 
     private static IRunStore? Open(ParseResult parse, Option<FileInfo?> store, CliConsole console)

@@ -10,6 +10,13 @@ internal static class ToolsCommand
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>Functions offered only when a setting is given, and what they need.</summary>
+    private static readonly (string Name, string Needs)[] Conditional =
+    [
+        ("search.search", "--corpus DIR (a folder of documents)"),
+        ("search.web_search", "a search service: Plansmith:SearxngUrl (a SearXNG instance) or BRAVE_API_KEY"),
+    ];
+
     public static Command Create(CliConsole console)
     {
         var json = new Option<bool>("--json") { Description = "Print the tools as JSON." };
@@ -44,6 +51,18 @@ internal static class ToolsCommand
                 {
                     var requirement = parameter.IsRequired ? "required" : $"default {parameter.DefaultValue}";
                     await console.Out.WriteLineAsync($"    {parameter.Name} ({parameter.ParameterType?.Name ?? "string"}, {requirement}): {parameter.Description}");
+                }
+            }
+
+            // Functions that need a setting are left out without it: say which, and what to give.
+            var missing = Conditional.Where(c => !functions.Any(f => $"{f.PluginName}.{f.Name}" == c.Name)).ToList();
+            if (missing.Count > 0)
+            {
+                await console.Out.WriteLineAsync();
+                await console.Out.WriteLineAsync("Not available with these settings:");
+                foreach (var (name, needs) in missing)
+                {
+                    await console.Out.WriteLineAsync($"{name} needs {needs}");
                 }
             }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Plansmith.Agent.Execution;
+using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
 
 namespace Plansmith.Cli.Rendering;
@@ -8,6 +9,28 @@ namespace Plansmith.Cli.Rendering;
 internal interface IAgentProgress : IDisposable
 {
     void Render(ExecutionEvent e);
+
+    /// <summary>
+    /// Stops drawing until the returned handle is disposed, so that a question can be asked on the
+    /// console without the display drawing over it.
+    /// </summary>
+    IDisposable Pause();
+
+    /// <summary>Stops drawing for good (the answer is about to be printed); what is drawn stays.</summary>
+    void Stop();
+
+    /// <summary>Whether <paramref name="plan"/> is on screen as it is, so that a question need not print it again.</summary>
+    bool IsShowing(Plan plan);
+}
+
+/// <summary>A pause that needs no resuming.</summary>
+internal sealed class NoPause : IDisposable
+{
+    public static NoPause Instance { get; } = new();
+
+    public void Dispose()
+    {
+    }
 }
 
 /// <summary>One line per event, for pipes, logs and CI.</summary>
@@ -15,6 +38,7 @@ internal sealed class PlainAgentProgress : IAgentProgress
 {
     private readonly TextWriter _writer;
     private readonly ProgressRenderer _steps;
+    private Plan? _shown;
 
     public PlainAgentProgress(TextWriter writer)
     {
@@ -30,18 +54,18 @@ internal sealed class PlainAgentProgress : IAgentProgress
                 _writer.WriteLine("Planning…");
                 break;
             case PlanCreated created:
-                _writer.WriteLine(PlanRendering.Tree(created.Plan));
+                Show(created.Plan);
                 break;
             case PlanRejected rejected:
                 _writer.WriteLine($"Plan rejected ({rejected.Stage}, attempt {rejected.Attempt}): {string.Join(" ", rejected.Problems.Select(p => p.ToString()))}");
                 break;
             case PlanReflected { Approved: false } reflected:
                 _writer.WriteLine($"Plan revised after review: {string.Join("; ", reflected.Issues)}");
-                _writer.WriteLine(PlanRendering.Tree(reflected.Plan));
+                Show(reflected.Plan);
                 break;
             case Replanned replanned:
                 _writer.WriteLine($"Replanned after {replanned.FailedStepId} failed ({replanned.Error}):");
-                _writer.WriteLine(PlanRendering.Tree(replanned.Plan));
+                Show(replanned.Plan);
                 break;
             case SubplanCreated sub:
                 _writer.WriteLine($"  {sub.ParentStepId} expanded into {sub.Plan.Steps.Count} steps: {string.Join(", ", sub.Plan.Steps.Select(s => s.Id))}");
@@ -62,8 +86,23 @@ internal sealed class PlainAgentProgress : IAgentProgress
         }
     }
 
+    public IDisposable Pause() => NoPause.Instance;
+
+    public void Stop()
+    {
+    }
+
+    /// <summary>The last plan printed is still on screen, above the question.</summary>
+    public bool IsShowing(Plan plan) => ReferenceEquals(plan, _shown);
+
     public void Dispose()
     {
+    }
+
+    private void Show(Plan plan)
+    {
+        _writer.WriteLine(PlanRendering.Tree(plan));
+        _shown = plan;
     }
 
     private static string Summary(PlanExecutionResult result)

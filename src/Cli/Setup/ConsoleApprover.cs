@@ -19,11 +19,21 @@ internal sealed class ConsoleApprover : IPlanApprover
         _output = output;
     }
 
+    /// <summary>The run's display: paused while the question is asked, so that it does not draw over it.</summary>
+    public IAgentProgress? Progress { get; set; }
+
     public async ValueTask<PlanApproval> ApproveAsync(Plan plan, CancellationToken cancellationToken = default)
     {
+        using var paused = Progress?.Pause();
         var current = plan;
         var edited = false;
-        await _output.WriteLineAsync(PlanRendering.Tree(current));
+
+        // Once on screen: a display that printed this plan already leaves it above the question.
+        if (Progress?.IsShowing(plan) != true)
+        {
+            await _output.WriteLineAsync(PlanRendering.Tree(current));
+        }
+
         while (true)
         {
             await _output.WriteLineAsync(edited
