@@ -26,7 +26,7 @@ public sealed class PlansmithPluginsOptions
     public ISemanticReranker? Reranker { get; set; }
 
     /// <summary>
-    /// A folder made with <c>dotnet publish src/Rerank -c Release -o FOLDER</c>, loaded when
+    /// A folder made with <c>dotnet publish src/Rerank -c Release -r RID -o FOLDER</c>, loaded when
     /// <see cref="Rerank"/> is on and no <see cref="Reranker"/> is set.
     /// </summary>
     public string? RerankerPath { get; set; }

@@ -5,7 +5,7 @@ namespace Plansmith.Plugins.Search;
 
 /// <summary>
 /// Loads the opt-in reranker from a folder made with
-/// <c>dotnet publish src/Rerank -c Release -o FOLDER</c>, so that a tool without its ~100 MB of
+/// <c>dotnet publish src/Rerank -c Release -r RID -o FOLDER</c>, so that a tool without its ~150 MB of
 /// model and ONNX runtimes can still rerank once the user has built it.
 /// </summary>
 /// <remarks>
@@ -21,8 +21,8 @@ public static class RerankerLoader
 
     /// <summary>What to do when reranking is on but no reranker is installed.</summary>
     public const string HowToInstall =
-        "The MiniLM reranker ships separately (Plansmith.Plugins.Rerank: the model and ONNX runtimes are about 100 MB). "
-        + "CLI: build it once with 'dotnet publish src/Rerank -c Release -o ~/.plansmith/rerank' from the Plansmith sources and set Plansmith:RerankerPath to that folder, or turn Plansmith:Rerank off. "
+        "The MiniLM reranker ships separately (Plansmith.Plugins.Rerank: model and ONNX Runtime, about 150 MB for one platform). "
+        + "CLI: build it once from the Plansmith sources with 'dotnet publish src/Rerank -c Release -r linux-x64 -o DIR' (your platform's RID) and set Plansmith:RerankerPath to that folder, or turn Plansmith:Rerank off. "
         + "Library: reference Plansmith.Plugins.Rerank and set PlansmithPluginsOptions.Reranker = new MiniLmReranker().";
 
     /// <summary>Creates the reranker found in <paramref name="folder"/>.</summary>
