@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Plansmith.Plugins.Analyze;
+using Plansmith.Plugins.Rerank;
 using Plansmith.Plugins.Search;
 
 namespace Plansmith.Bench;

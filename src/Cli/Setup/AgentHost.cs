@@ -12,6 +12,7 @@ using Plansmith.Agent.Security;
 using Plansmith.Cli.Rendering;
 using Plansmith.Cli.Telemetry;
 using Plansmith.Plugins.Hosting;
+using Plansmith.Plugins.Search;
 
 namespace Plansmith.Cli.Setup;
 
@@ -133,10 +134,15 @@ internal sealed class AgentHost : IDisposable
                 {
                     CorpusDirectory = corpus,
                     Rerank = Settings.Get<bool>(configuration, "Plansmith:Rerank"),
+                    RerankerPath = configuration["Plansmith:RerankerPath"],
                     SearxngUrl = configuration["Plansmith:SearxngUrl"] is { } searx ? new Uri(searx) : null,
                     BraveApiKey = configuration["BRAVE_API_KEY"] ?? configuration["Plansmith:BraveApiKey"],
                 },
                 prompts));
+        }
+        catch (RerankerUnavailableException ex)
+        {
+            throw new CliSetupException(ex.Message, ex);
         }
         catch (UriFormatException ex)
         {

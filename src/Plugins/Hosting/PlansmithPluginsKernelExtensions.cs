@@ -29,7 +29,20 @@ public static class PlansmithPluginsKernelExtensions
         ArgumentNullException.ThrowIfNull(plugins);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(prompts);
+        var reranker = options.Reranker;
+        if (reranker is null && options.Rerank)
+        {
+            reranker = string.IsNullOrWhiteSpace(options.RerankerPath)
+                ? throw new RerankerUnavailableException("Reranking is on (Plansmith:Rerank = true), but no reranker is installed. " + RerankerLoader.HowToInstall)
+                : RerankerLoader.Load(options.RerankerPath);
+        }
+
         var resources = new Resources();
+        if (reranker is IDisposable loaded && options.Reranker is null)
+        {
+            resources.Own(loaded);
+        }
+
         LocalSearchIndex? index = null;
         if (options.CorpusDirectory is not null)
         {
@@ -47,7 +60,6 @@ public static class PlansmithPluginsKernelExtensions
         }
 
         var fetcher = options.EnableFetch ? resources.Own(new UrlFetcher(options.Fetch)) : null;
-        var reranker = options.Rerank ? resources.Own(new MiniLmReranker()) : null;
         var search = new SearchPlugin(index, web, fetcher, reranker);
         var searchPlugin = KernelPluginFactory.CreateFromObject(search, SearchPlugin.DefaultName);
         var served = searchPlugin.Where(f => search.Serves(f.Name)).ToList();

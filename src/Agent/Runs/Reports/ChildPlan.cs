@@ -1,0 +1,29 @@
+using Plansmith.Agent.Plans;
+
+namespace Plansmith.Agent.Runs.Reports;
+
+/// <summary>A subgoal step's child plan, with what each of its steps did and its own child plans.</summary>
+internal sealed class ChildPlan
+{
+    public ChildPlan(string parentStepId, int depth, Plan plan)
+    {
+        ParentStepId = parentStepId;
+        Depth = depth;
+        Plan = plan;
+    }
+
+    public string ParentStepId { get; }
+
+    public int Depth { get; }
+
+    public Plan Plan { get; }
+
+    public Dictionary<string, StepState> States { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Child plans of this plan's own subgoal steps, by step id.</summary>
+    public Dictionary<string, List<ChildPlan>> Children { get; } = new(StringComparer.Ordinal);
+
+    public StepState StateOf(string stepId) => States.GetValueOrDefault(stepId) ?? StepState.Pending;
+
+    public IReadOnlyList<ChildPlan> ChildrenOf(string stepId) => Children.TryGetValue(stepId, out var list) ? list : [];
+}
