@@ -24,6 +24,7 @@ namespace Plansmith.Cli.Setup;
 internal sealed class AgentHost : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
+    private Lazy<IRunStore?> _store = new(() => null);
 
     private AgentHost(Kernel kernel, PromptLibrary prompts, PlansmithOptions options, string provider, bool offline, ILoggerFactory loggerFactory)
     {
@@ -49,7 +50,8 @@ internal sealed class AgentHost : IDisposable
     public ILoggerFactory LoggerFactory { get; }
 
     /// <summary>The run store, or null with --no-store.</summary>
-    public IRunStore? Store { get; private set; }
+    /// <remarks>Opened on first use: commands that record nothing (tools, invoke, validate, execute) never touch the store file.</remarks>
+    public IRunStore? Store => _store.Value;
 
     /// <summary>Builds the host. Throws <see cref="CliSetupException"/> for any usage or configuration error.</summary>
     public static AgentHost Create(AgentSettings settings, TextWriter diagnostics, bool needsModel = true, bool announceOffline = true)
@@ -162,15 +164,7 @@ internal sealed class AgentHost : IDisposable
             throw new CliSetupException("Invalid settings: " + string.Join(" ", problems));
         }
 
-        try
-        {
-            host.Store = OpenStore(settings, configuration);
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
+        host._store = new Lazy<IRunStore?>(() => OpenStore(settings, configuration));
 
         return host;
     }
