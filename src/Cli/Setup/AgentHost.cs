@@ -165,7 +165,6 @@ internal sealed class AgentHost : IDisposable
         }
 
         host._store = new Lazy<IRunStore?>(() => OpenStore(settings, configuration));
-
         return host;
     }
 
