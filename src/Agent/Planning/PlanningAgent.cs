@@ -245,6 +245,7 @@ public sealed partial class PlanningAgent : IDisposable
             options.MaxSteps, options.MaxReplans, options.MaxDepth, options.MaxReflectionRounds, options.MaxPlanAttempts, options.MaxToolCallsPerStep, options.UseRouter,
             options.Execution.MaxParallelism, options.Execution.MaxRetries, StepTimeout = options.Execution.StepTimeout.ToString(),
             options.Budget.MaxModelCalls, options.Budget.MaxTokens, MaxDuration = options.Budget.MaxDuration.ToString(), Agents = options.Agents.Keys,
+            Metadata = options.RunMetadata,
         });
         return new RunInfo(goal, model + endpoint, optionsJson, prompts, Hash(string.Join("\n", tools)), tools);
     }

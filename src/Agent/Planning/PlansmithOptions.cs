@@ -54,6 +54,13 @@ public sealed class PlansmithOptions
     /// <summary>A folder of prompt directories that replace the built-in prompts, or null.</summary>
     public string? PromptsDirectory { get; set; }
 
+    /// <summary>
+    /// Facts about the host recorded with every run and returned with the stored run (never a
+    /// secret): the console app records the model and tool folders it set up, so that
+    /// <c>resume</c> can set up the same ones.
+    /// </summary>
+    public IDictionary<string, string> RunMetadata { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Applies a preset: linear, DAG, hierarchical or adaptive.</summary>
     public PlansmithOptions UseMode(PlanningMode mode)
     {

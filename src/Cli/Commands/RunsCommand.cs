@@ -30,10 +30,27 @@ internal static class RunsCommand
             var settings = agentOptions.Read(parse);
 
             // A run that cannot be resumed (unknown, or finished) needs no model: say so before setting one up.
-            if (await NotResumableAsync(settings, parse.GetRequiredValue(id), cancellationToken) is { } problem)
+            var (problem, recorded) = await InspectAsync(settings, parse.GetRequiredValue(id), cancellationToken);
+            if (problem is not null)
             {
                 await console.Error.WriteLineAsync("error: " + problem);
                 return CliApp.BadInput;
+            }
+
+            // The run carries on with the model, corpus, root and prompts it started with; flags that differ win, with a warning.
+            if (recorded is not null)
+            {
+                var (merged, reused, warnings) = recorded.ApplyTo(settings);
+                settings = merged;
+                if (reused.Length > 0 && !parse.GetValue(json))
+                {
+                    await console.Error.WriteLineAsync(reused);
+                }
+
+                foreach (var warning in warnings)
+                {
+                    await console.Error.WriteLineAsync("warning: " + warning);
+                }
             }
 
             using var host = CliRun.Host(console, settings);
@@ -181,7 +198,8 @@ internal static class RunsCommand
     }
 
     /// <summary>Why the run cannot be resumed (no such run, or it finished), or null; null too when the store cannot be read here (the host reports that).</summary>
-    private static async Task<string?> NotResumableAsync(AgentSettings settings, string runId, CancellationToken cancellationToken)
+    /// <summary>Why the run cannot be resumed (or null), and the setup it was recorded with (or null).</summary>
+    private static async Task<(string? Problem, RunSetup? Setup)> InspectAsync(AgentSettings settings, string runId, CancellationToken cancellationToken)
     {
         IRunStore? store;
         try
@@ -190,12 +208,12 @@ internal static class RunsCommand
         }
         catch (CliSetupException)
         {
-            return null;
+            return (null, null);
         }
 
         if (store is null)
         {
-            return null;
+            return (null, null);
         }
 
         try
@@ -203,9 +221,9 @@ internal static class RunsCommand
             var run = await store.GetRunAsync(runId, cancellationToken);
             return run switch
             {
-                null => $"No run '{runId}' in the store. 'plansmith runs' lists the runs.",
-                { Status: "completed" or "answered" } => $"run '{runId}' already {run.Status}; there is nothing to resume. 'plansmith runs show {runId}' shows it.",
-                _ => null,
+                null => ($"No run '{runId}' in the store. 'plansmith runs' lists the runs.", null),
+                { Status: "completed" or "answered" } => ($"run '{runId}' already {run.Status}; there is nothing to resume. 'plansmith runs show {runId}' shows it.", null),
+                _ => (null, RunSetup.FromOptionsJson(run.Info.OptionsJson)),
             };
         }
         finally

@@ -45,6 +45,9 @@ internal sealed class AgentHost : IDisposable
     /// <summary>One line naming the model in use, for the banner.</summary>
     public string Provider { get; }
 
+    /// <summary>How the model and tools were set up, as recorded with each run.</summary>
+    public RunSetup Setup { get; private set; } = new("none", null, null, null, Environment.CurrentDirectory, null);
+
     public bool IsOffline { get; }
 
     public ILoggerFactory LoggerFactory { get; }
@@ -96,7 +99,7 @@ internal sealed class AgentHost : IDisposable
             throw new CliSetupException(ex.Message);
         }
 
-        var (provider, offline) = needsModel ? AddProvider(builder, settings, configuration, http, diagnostics) : ("no model needed", false);
+        var (provider, offline, modelSetup) = needsModel ? AddProvider(builder, settings, configuration, http, diagnostics) : ("no model needed", false, new ModelSetup("none", null, null));
         if (needsModel && announceOffline && provider.StartsWith("offline", StringComparison.Ordinal) && !settings.Offline && configuration["Plansmith:Provider"] is null)
         {
             diagnostics.WriteLine("No model configured: using Plansmith's built-in offline model (rule-based, not a language model). Set OPENAI_API_KEY, or use --endpoint URL --model NAME, for a real one.");
@@ -158,6 +161,10 @@ internal sealed class AgentHost : IDisposable
         }
 
         kernel.Plugins.AddFilesPlugin(root);
+
+        // Recorded with each run (never a key), so that 'resume' sets up the same model and tools.
+        host.Setup = new RunSetup(modelSetup.Provider, modelSetup.Endpoint, modelSetup.Model, corpus is null ? null : Path.GetFullPath(corpus), Path.GetFullPath(root), promptsDirectory is null ? null : Path.GetFullPath(promptsDirectory));
+        options.RunMetadata[RunSetup.Key] = host.Setup.ToJson();
         var problems = options.Check();
         if (problems.Count > 0)
         {
@@ -261,7 +268,7 @@ internal sealed class AgentHost : IDisposable
     private static IConfiguration Configuration(AgentSettings settings) => Settings.Load(settings.Config);
 
     /// <summary>Picks the provider: --offline; an OpenAI-compatible endpoint; Azure OpenAI; OpenAI; else the offline model.</summary>
-    private static (string Description, bool Offline) AddProvider(IKernelBuilder builder, AgentSettings settings, IConfiguration configuration, HttpClient http, TextWriter diagnostics)
+    private static (string Description, bool Offline, ModelSetup Setup) AddProvider(IKernelBuilder builder, AgentSettings settings, IConfiguration configuration, HttpClient http, TextWriter diagnostics)
     {
         var endpoint = settings.Endpoint ?? configuration["PLANSMITH_ENDPOINT"] ?? configuration["Plansmith:Endpoint"];
         var azureEndpoint = settings.AzureEndpoint ?? configuration["AZURE_OPENAI_ENDPOINT"] ?? configuration["Plansmith:AzureEndpoint"];
@@ -269,7 +276,7 @@ internal sealed class AgentHost : IDisposable
         if (settings.Offline || string.Equals(configuration["Plansmith:Provider"], "offline", StringComparison.OrdinalIgnoreCase))
         {
             builder.AddPlansmithOfflineModel();
-            return ("offline — Plansmith's built-in rule-based model (not a language model)", true);
+            return ("offline — Plansmith's built-in rule-based model (not a language model)", true, new ModelSetup("offline", null, null));
         }
 
         if (endpoint is not null)
@@ -289,7 +296,7 @@ internal sealed class AgentHost : IDisposable
             var key = settings.ApiKey ?? configuration["PLANSMITH_API_KEY"] ?? configuration["OPENAI_API_KEY"] ?? embedded ?? "no-key";
             TerminalText.Secrets.Add(key);
             builder.AddOpenAIChatCompletion(model, uri, key, httpClient: http);
-            return ($"{model} at {uri.GetLeftPart(UriPartial.Path)}", false);
+            return ($"{model} at {uri.GetLeftPart(UriPartial.Path)}", false, new ModelSetup("endpoint", uri.AbsoluteUri, model));
         }
 
         if (azureEndpoint is not null)
@@ -315,7 +322,7 @@ internal sealed class AgentHost : IDisposable
             }
 
             builder.AddAzureOpenAIChatCompletion(deployment, azureEndpoint, key, httpClient: http);
-            return ($"Azure OpenAI deployment {deployment} at {azureEndpoint}", false);
+            return ($"Azure OpenAI deployment {deployment} at {azureEndpoint}", false, new ModelSetup("azure", azureEndpoint, deployment));
         }
 
         var openAiKey = settings.ApiKey ?? configuration["OPENAI_API_KEY"];
@@ -324,7 +331,7 @@ internal sealed class AgentHost : IDisposable
             TerminalText.Secrets.Add(openAiKey);
             var chosen = model ?? "gpt-4o-mini";
             builder.AddOpenAIChatCompletion(chosen, openAiKey, httpClient: http);
-            return ($"OpenAI {chosen}", false);
+            return ($"OpenAI {chosen}", false, new ModelSetup("openai", null, chosen));
         }
 
         if (model is not null)
@@ -333,6 +340,9 @@ internal sealed class AgentHost : IDisposable
         }
 
         builder.AddPlansmithOfflineModel();
-        return ("offline — Plansmith's built-in rule-based model (not a language model)", true);
+        return ("offline — Plansmith's built-in rule-based model (not a language model)", true, new ModelSetup("offline", null, null));
     }
 }
+
+/// <summary>Which model a command set up: <c>offline</c>, <c>endpoint</c> (OpenAI-compatible), <c>azure</c> or <c>openai</c>; never a key.</summary>
+internal sealed record ModelSetup(string Provider, string? Endpoint, string? Model);
