@@ -1,25 +1,75 @@
+using Plansmith.Agent.Hosting;
+
 namespace Plansmith.Agent.Planning;
 
 /// <summary>
 /// A model call failed after the HTTP client's own retries: the endpoint was unreachable, answered
-/// with an error, or answered with something that is not a chat completion (a malformed or cut-off
-/// body). The message names the prompt and the cause; it never holds a key.
+/// with an error, or answered with something that is not a whole chat completion (a malformed,
+/// cut-off, empty or truncated answer). The message names the prompt and the cause; it never holds a key.
 /// </summary>
 public sealed class ModelCallException : Exception
 {
-    /// <summary>Creates the exception.</summary>
+    /// <summary>Creates the exception for a call that threw.</summary>
     public ModelCallException(string prompt, Exception innerException)
         : base($"The model call for '{prompt}' failed: {Describe(innerException)}", innerException)
     {
         Prompt = prompt;
+        IsIncomplete = IsIncompleteAnswer(innerException);
+    }
+
+    /// <summary>Creates the exception for an answer that arrived but is not whole.</summary>
+    /// <param name="prompt">The prompt whose answer it is.</param>
+    /// <param name="reason">What is missing, and what to do about it.</param>
+    public ModelCallException(string prompt, string reason)
+        : base($"The model call for '{prompt}' failed: {reason}")
+    {
+        Prompt = prompt;
+        IsIncomplete = true;
     }
 
     /// <summary>The prompt whose call failed.</summary>
     public string Prompt { get; }
 
-    private static string Describe(Exception exception) => exception switch
+    /// <summary>
+    /// The endpoint answered, but not with a whole answer: the body was malformed or cut off, the
+    /// stream ended without its finish reason or end marker, carried an error event, stalled past
+    /// the attempt timeout, or the answer was truncated or withheld. Asking again may succeed; an
+    /// error status (401, 400, a 5xx after every retry) or a spent total timeout is not incomplete.
+    /// </summary>
+    public bool IsIncomplete { get; }
+
+    private static bool IsIncompleteAnswer(Exception exception)
     {
-        System.Text.Json.JsonException => "the endpoint's answer is not valid JSON (a malformed or cut-off response). Check that the endpoint speaks the OpenAI chat completions API.",
-        _ => $"{exception.GetType().Name}: {exception.Message}",
-    };
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case ModelResponseException stream:
+                    return stream.IsRetryable;
+                case System.Text.Json.JsonException:
+                case HttpIOException:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Describe(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case ModelResponseException stream:
+                    return stream.Message;
+                case System.Text.Json.JsonException:
+                    return "the endpoint's answer is not valid JSON (a malformed or cut-off response). Check that the endpoint speaks the OpenAI chat completions API.";
+                case Polly.Timeout.TimeoutRejectedException:
+                    return $"the endpoint did not answer in time, with every retry ({e.Message}). Check that the endpoint is up, or raise Plansmith:ModelResilience:AttemptTimeout and TotalTimeout for a slow model.";
+            }
+        }
+
+        return $"{exception.GetType().Name}: {exception.Message}";
+    }
 }
