@@ -65,11 +65,52 @@ public sealed class ModelCallException : Exception
                     return stream.Message;
                 case System.Text.Json.JsonException:
                     return "the endpoint's answer is not valid JSON (a malformed or cut-off response). Check that the endpoint speaks the OpenAI chat completions API.";
+                case Microsoft.SemanticKernel.HttpOperationException { StatusCode: { } status } http:
+                    return $"the endpoint answered HTTP {(int)status} ({status}){Detail(http.ResponseContent)}. {Hint((int)status)}";
                 case Polly.Timeout.TimeoutRejectedException:
                     return $"the endpoint did not answer in time, with every retry ({e.Message}). Check that the endpoint is up, or raise Plansmith:ModelResilience:AttemptTimeout and TotalTimeout for a slow model.";
             }
         }
 
         return $"{exception.GetType().Name}: {exception.Message}";
+    }
+
+    private static string Hint(int status) => status switch
+    {
+        401 or 403 => "Check the API key (OPENAI_API_KEY or the configured key) and that it may use this model.",
+        404 => "Check the endpoint URL (it should end in /v1 for OpenAI-compatible servers) and the model name.",
+        400 or 422 => "The endpoint rejected the request: check the model name and the prompt's execution settings (config.json).",
+        408 or 429 => "The endpoint kept refusing after every retry: wait and try again, or raise Plansmith:ModelResilience:MaxRetries.",
+        >= 500 => "The endpoint kept failing after every retry: check its status, or try again later.",
+        _ => "Check the endpoint and its configuration.",
+    };
+
+    /// <summary>The endpoint's own error message, short and printable, or nothing.</summary>
+    private static string Detail(string? content)
+    {
+        if (string.IsNullOrWhiteSpace(content))
+        {
+            return string.Empty;
+        }
+
+        var text = content;
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(content);
+            if (document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && document.RootElement.TryGetProperty("error", out var error))
+            {
+                text = error.ValueKind == System.Text.Json.JsonValueKind.Object && error.TryGetProperty("message", out var message)
+                    ? message.ToString()
+                    : error.ToString();
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not JSON: the text as it is.
+        }
+
+        var printable = new string([.. text.Take(200).Select(c => char.IsControl(c) ? ' ' : c)]).Trim();
+        return printable.Length == 0 ? string.Empty : $": \"{printable}{(text.Length > 200 ? "…" : string.Empty)}\"";
     }
 }
