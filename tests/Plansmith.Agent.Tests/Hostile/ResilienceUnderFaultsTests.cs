@@ -30,20 +30,43 @@ public sealed class ResilienceUnderFaultsTests(ITestOutputHelper output)
         BreakDuration = TimeSpan.FromMilliseconds(500),
     };
 
-    [Fact]
-    public async Task ManyRuns_FlakyEndpoint_EveryRunCompletes()
+    /// <summary>The breaker exactly as shipped (thresholds and break); only the retry delay and the timeouts are short.</summary>
+    private static ModelResilienceOptions Defaults() => new()
+    {
+        RetryBaseDelay = TimeSpan.FromMilliseconds(5),
+        AttemptTimeout = TimeSpan.FromSeconds(10),
+        TotalTimeout = TimeSpan.FromSeconds(60),
+    };
+
+    /// <summary>
+    /// 50 runs against an endpoint that fails a quarter of its requests. With the shipped breaker,
+    /// and with a touchy one (the old thresholds: ratio 0.5 over 10 calls) that does open: then the
+    /// calls wait for it and the runs still complete.
+    /// </summary>
+    [Theory]
+    [InlineData("shipped")]
+    [InlineData("touchy")]
+    public async Task ManyRuns_FlakyEndpoint_EveryRunCompletes(string breaker)
     {
         const int Runs = 50;
         var faults = new FlakyServer(seed: 20261126);
         await using var server = new HostileOpenAIServer(faults.Model, faults.Hostile);
 
-        // One client for every run, as an app that embeds the agent holds one: its breaker sees
-        // all the traffic.
-        var http = ModelHttpClient.Create(Quick());
         var statuses = new List<AgentRunStatus>();
         for (var run = 0; run < Runs; run++)
         {
-            using var agent = Agent(server, http, parallelism: 3);
+            // A client per run, as the CLI makes one per process: each run's breaker starts afresh
+            // and judges the endpoint on that run's traffic alone.
+            var options = Defaults();
+            if (breaker == "touchy")
+            {
+                options.BreakerFailureRatio = 0.5;
+                options.BreakerMinimumThroughput = 10;
+                options.BreakDuration = TimeSpan.FromMilliseconds(500);
+            }
+
+            using var http = ModelHttpClient.Create(options);
+            using var agent = Agent(server, http, parallelism: 4);
             var result = await agent.RunAsync($"Compare three things, run {run}").WaitAsync(TimeSpan.FromSeconds(120));
             statuses.Add(result.Status);
             if (result.Status != AgentRunStatus.Completed)
@@ -53,7 +76,7 @@ public sealed class ResilienceUnderFaultsTests(ITestOutputHelper output)
         }
 
         var completed = statuses.Count(s => s == AgentRunStatus.Completed);
-        output.WriteLine($"COMPLETION {completed}/{Runs} runs; {server.Requests.Count} requests, {faults.Statuses} error statuses ({100.0 * faults.Statuses / server.Requests.Count:0}%), {faults.Malformed} malformed plans ({100.0 * faults.Malformed / Math.Max(1, faults.PlanRequests):0}% of plan requests)");
+        output.WriteLine($"COMPLETION {breaker}: {completed}/{Runs} runs; {server.Requests.Count} requests, {faults.Statuses} error statuses ({100.0 * faults.Statuses / server.Requests.Count:0}%), {faults.Malformed} malformed plans ({100.0 * faults.Malformed / Math.Max(1, faults.PlanRequests):0}% of plan requests)");
         Assert.True(faults.Statuses > server.Requests.Count / 6, "the endpoint was not flaky enough to test anything");
         Assert.True(faults.Malformed > 0, "no malformed plan was sent");
         Assert.Equal(Runs, completed);
@@ -191,6 +214,7 @@ public sealed class ResilienceUnderFaultsTests(ITestOutputHelper output)
         _ => new ModelReply("The answer."),
     });
 
+    /// <summary>A plan with the traffic of a real run: a tool step, five model steps at once, a check and a join.</summary>
     private static readonly object GoodPlan = new
     {
         steps = new object[]
@@ -198,7 +222,11 @@ public sealed class ResilienceUnderFaultsTests(ITestOutputHelper output)
             new { id = "s1", description = "Add", tool = "math.add", arguments = new { a = 1, b = 2 } },
             new { id = "s2", description = "Look at part one" },
             new { id = "s3", description = "Look at part two" },
-            new { id = "s4", description = "Join ${s1} ${s2} ${s3}", dependencies = new[] { "s1", "s2", "s3" } },
+            new { id = "s4", description = "Look at part three" },
+            new { id = "s5", description = "Look at part four" },
+            new { id = "s6", description = "Look at part five" },
+            new { id = "s7", description = "Check ${s2} against ${s1}", dependencies = new[] { "s1", "s2" }, kind = "verify" },
+            new { id = "s8", description = "Join ${s3} ${s4} ${s5} ${s6} ${s7}", dependencies = new[] { "s3", "s4", "s5", "s6", "s7" } },
         },
     };
 
