@@ -110,6 +110,37 @@ public sealed class HonestCompletionTests(ITestOutputHelper output)
         Assert.Single(server.RequestsFor("synthesize"));
     }
 
+    [Fact]
+    public async Task Answer_FailedRun_ResumesToAWholeAnswerWithoutRerunningSteps()
+    {
+        var broken = true;
+        await using var server = new HostileOpenAIServer(Normal(), r =>
+            r.Prompt == "synthesize" && Volatile.Read(ref broken) ? Hostile("cut-mid-answer", r.Stream) : null);
+        var dir = Directory.CreateTempSubdirectory("plansmith-honest-").FullName;
+        try
+        {
+            var store = new Plansmith.Agent.Runs.Store.SqliteRunStore(Path.Combine(dir, "runs.db"));
+            var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("m", server.BaseAddress, "sk-honest", httpClient: ModelHttpClient.Create(Patient)).Build();
+            kernel.Plugins.AddFromType<MathPlugin>("math");
+            using var agent = new PlanningAgent(kernel, new PlansmithOptions { UseRouter = false, MaxReflectionRounds = 0 }, runStore: store);
+            var failed = await agent.RunAsync("Add 1 and 2").WaitAsync(TimeSpan.FromSeconds(90));
+            Assert.Equal(AgentRunStatus.Failed, failed.Status);
+            var steps = server.RequestsFor("step_execute").Count;
+
+            Volatile.Write(ref broken, false);
+            var resumed = await agent.ResumeAsync(failed.RunId!).WaitAsync(TimeSpan.FromSeconds(90));
+
+            Assert.Equal(AgentRunStatus.Completed, resumed.Status);
+            Assert.Equal(Answer, resumed.Answer);
+            Assert.Equal(steps, server.RequestsFor("step_execute").Count);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("length")]
     [InlineData("content_filter")]
