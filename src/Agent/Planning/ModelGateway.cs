@@ -6,11 +6,16 @@ namespace Plansmith.Agent.Planning;
 
 /// <summary>
 /// Every model call of a run goes through here: it checks the budget before the call, invokes
-/// the prompt function with its configured execution settings (plus any overrides), and adds
-/// the tokens the response reports.
+/// the prompt function with its configured execution settings (plus any overrides), adds the
+/// tokens the response reports, and refuses an answer that is not whole (truncated at the token
+/// limit, withheld by a content filter, or a stream that did not finish) with a
+/// <see cref="ModelCallException"/> whose <see cref="ModelCallException.IsIncomplete"/> is set.
 /// </summary>
 internal sealed class ModelGateway
 {
+    /// <summary>The metadata key under which SK's OpenAI connector reports why the model stopped.</summary>
+    private const string FinishReasonKey = "FinishReason";
+
     private readonly Kernel _kernel;
     private readonly PromptLibrary _prompts;
 
@@ -149,9 +154,6 @@ internal sealed class ModelGateway
             throw new ModelCallException(prompt, problem);
         }
     }
-
-    /// <summary>The key under which SK's OpenAI connector reports why the model stopped.</summary>
-    private const string FinishReasonKey = "FinishReason";
 
     private static string? FinishReason(IReadOnlyDictionary<string, object?>? metadata) =>
         metadata is not null && metadata.TryGetValue(FinishReasonKey, out var value) && value?.ToString() is { Length: > 0 } text ? text : null;
