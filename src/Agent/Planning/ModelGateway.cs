@@ -6,11 +6,16 @@ namespace Plansmith.Agent.Planning;
 
 /// <summary>
 /// Every model call of a run goes through here: it checks the budget before the call, invokes
-/// the prompt function with its configured execution settings (plus any overrides), and adds
-/// the tokens the response reports.
+/// the prompt function with its configured execution settings (plus any overrides), adds the
+/// tokens the response reports, and refuses an answer that is not whole (truncated at the token
+/// limit, withheld by a content filter, or a stream that did not finish) with a
+/// <see cref="ModelCallException"/> whose <see cref="ModelCallException.IsIncomplete"/> is set.
 /// </summary>
 internal sealed class ModelGateway
 {
+    /// <summary>The metadata key under which SK's OpenAI connector reports why the model stopped.</summary>
+    private const string FinishReasonKey = "FinishReason";
+
     private readonly Kernel _kernel;
     private readonly PromptLibrary _prompts;
 
@@ -59,10 +64,23 @@ internal sealed class ModelGateway
         var (input, output) = TokenUsage.Read(result.Metadata);
         Meter.AddTokens(input, output);
         PlansmithTelemetry.SetUsage(span, new TokenUsage(1, input, output));
+        if (FinishProblem(FinishReason(result.Metadata)) is { } problem)
+        {
+            // A truncated or withheld answer must not become a step's output or a plan.
+            PlansmithTelemetry.Fail(span, "incomplete");
+            throw new ModelCallException(prompt, problem);
+        }
+
         return result;
     }
 
-    /// <summary>Invokes a prompt and streams the model's text as it comes.</summary>
+    /// <summary>
+    /// Invokes a prompt and streams the model's text as it comes. The enumeration ends normally only
+    /// for a whole answer: a stream that fails, ends without a finish reason (when the provider
+    /// reports them, as OpenAI's does), or finishes for a reason other than a natural end throws a
+    /// <see cref="ModelCallException"/> after the pieces that did arrive — the caller must discard them.
+    /// </summary>
+    /// <exception cref="ModelCallException">The call failed or the answer is not whole.</exception>
     public async IAsyncEnumerable<string> InvokeStreamingAsync(
         string prompt,
         IDictionary<string, object?> inputs,
@@ -73,20 +91,85 @@ internal sealed class ModelGateway
         var function = _prompts.Get(prompt);
         using var span = PlansmithTelemetry.Start("chat", prompt, System.Diagnostics.ActivityKind.Client);
         long input = 0, output = 0;
-        await foreach (var chunk in function.InvokeStreamingAsync<StreamingChatMessageContent>(_kernel, Arguments(function, inputs, null), cancellationToken).ConfigureAwait(false))
+        var reportsFinish = false;
+        string? finish = null;
+        var pieces = 0;
+        var chunks = function.InvokeStreamingAsync<StreamingChatMessageContent>(_kernel, Arguments(function, inputs, null), cancellationToken);
+        var enumerator = chunks.GetAsyncEnumerator(cancellationToken);
+        try
         {
-            var (i, o) = TokenUsage.Read(chunk.Metadata);
-            input = Math.Max(input, i);
-            output = Math.Max(output, o);
-            if (!string.IsNullOrEmpty(chunk.Content))
+            while (true)
             {
-                yield return chunk.Content;
+                StreamingChatMessageContent chunk;
+                try
+                {
+                    if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    chunk = enumerator.Current;
+                }
+                catch (Exception ex) when (ex is not (OperationCanceledException or BudgetExceededException or ModelCallException))
+                {
+                    // Connector faults while streaming (an error status, a body that is not an event
+                    // stream, a cut or stalled stream) become the same typed failure as InvokeAsync's.
+                    PlansmithTelemetry.Fail(span, ex.GetType().Name);
+                    throw new ModelCallException(prompt, ex);
+                }
+
+                var (i, o) = TokenUsage.Read(chunk.Metadata);
+                input = Math.Max(input, i);
+                output = Math.Max(output, o);
+                if (chunk.Metadata is { } metadata && metadata.ContainsKey(FinishReasonKey))
+                {
+                    reportsFinish = true;
+                    finish = FinishReason(metadata) ?? finish;
+                }
+
+                if (!string.IsNullOrEmpty(chunk.Content))
+                {
+                    pieces++;
+                    yield return chunk.Content;
+                }
             }
         }
+        finally
+        {
+            await enumerator.DisposeAsync().ConfigureAwait(false);
 
-        Meter.AddTokens(input, output);
-        PlansmithTelemetry.SetUsage(span, new TokenUsage(1, input, output));
+            // Tokens spent on an answer that turned out incomplete are spent all the same.
+            Meter.AddTokens(input, output);
+            PlansmithTelemetry.SetUsage(span, new TokenUsage(1, input, output));
+        }
+
+        var problem = pieces == 0
+            ? "the answer stream carried no text. Check that the endpoint streams OpenAI chat completion chunks."
+            : reportsFinish && finish is null
+                ? "the answer stream ended without a finish reason: the answer was cut off."
+                : FinishProblem(finish);
+        if (problem is not null)
+        {
+            PlansmithTelemetry.Fail(span, "incomplete");
+            throw new ModelCallException(prompt, problem);
+        }
     }
+
+    private static string? FinishReason(IReadOnlyDictionary<string, object?>? metadata) =>
+        metadata is not null && metadata.TryGetValue(FinishReasonKey, out var value) && value?.ToString() is { Length: > 0 } text ? text : null;
+
+    /// <summary>Why an answer that stopped for <paramref name="finishReason"/> is not whole, or null when it is.</summary>
+    internal static string? FinishProblem(string? finishReason) =>
+        finishReason?.Replace("_", string.Empty, StringComparison.Ordinal).ToUpperInvariant() switch
+        {
+            "LENGTH" or "MAXTOKENS" =>
+                "the answer was cut off at the model's output token limit (finish reason 'length'). Raise max_tokens in the prompt's config.json (execution_settings), or ask for less.",
+            "CONTENTFILTER" =>
+                "the provider's content filter withheld the answer (finish reason 'content_filter').",
+            "ERROR" =>
+                "the model stopped with an error (finish reason 'error').",
+            _ => null,
+        };
 
     private static KernelArguments Arguments(KernelFunction function, IDictionary<string, object?> inputs, Action<PromptExecutionSettings>? configure)
     {

@@ -280,6 +280,9 @@ public sealed partial class PlanningAgent : IDisposable
     /// <summary>The state of one run.</summary>
     private sealed class Run : IDisposable
     {
+        /// <summary>How many times an answer that was not whole is asked for again.</summary>
+        private const int AnswerReasks = 2;
+
         private readonly PlanningAgent _agent;
         private readonly string _goal;
         private readonly string? _context;
@@ -534,7 +537,16 @@ public sealed partial class PlanningAgent : IDisposable
             }
 
             var (answer, answerError) = await SynthesizeAsync(status, error, cancellationToken).ConfigureAwait(false);
-            return await FinishAsync(status, answer, answerError is null ? error : (error is null ? answerError : error + " " + answerError)).ConfigureAwait(false);
+            if (answerError is null)
+            {
+                return await FinishAsync(status, answer, error).ConfigureAwait(false);
+            }
+
+            // Without a whole answer the run is not complete, however well its steps went.
+            return await FinishAsync(
+                status == AgentRunStatus.Completed ? AgentRunStatus.Failed : status,
+                answer,
+                error is null ? answerError : error + " " + answerError).ConfigureAwait(false);
         }
 
         public IReadOnlyList<Plan> Versions => [.. _versions];
@@ -676,46 +688,66 @@ public sealed partial class PlanningAgent : IDisposable
                 ["results"] = plan.Steps.Count == 0 ? "No step ran." : PromptText.Results(plan, [.. plan.Steps.Select(s => RecordOf(s.Id))], _options.MaxOutputCharsInPrompt),
                 ["notes"] = notes,
             };
-            var answer = new StringBuilder();
-            try
-            {
-                // The answer's own call is always allowed, so that a run stopped by its budget still answers.
-                await foreach (var piece in _gateway.InvokeStreamingAsync(PromptNames.Synthesize, inputs, always: true, cancellationToken).ConfigureAwait(false))
-                {
-                    answer.Append(piece);
-                    await EmitAsync(new AnswerDelta(Now, _runEvents.Progress, piece)).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex) when (ex is not (OperationCanceledException or RunStoreException))
-            {
-                // Any provider fault (connector exceptions differ by path and provider): the run's
-                // results stand, and the missing answer is reported, not thrown.
-                Log.AnswerFailed(_agent._logger, ex.Message);
-                return (answer.ToString(), $"The answer could not be written: {ex.Message}");
-            }
 
-            var text = answer.ToString();
-            if (string.IsNullOrWhiteSpace(text))
+            // The answer's own calls are always allowed, so that a run stopped by its budget still
+            // answers. The first is streamed; an answer that is not whole (cut off, empty, garbage,
+            // an error event, stalled, truncated at the token limit) is discarded and asked again
+            // without streaming, a bounded number of times. An error status after the HTTP client's
+            // retries, or a spent total timeout, is not asked again.
+            var problems = new List<string>();
+            var attempts = 0;
+            for (var attempt = 0; attempt <= AnswerReasks; attempt++)
             {
-                // An empty or cut-off stream: ask once more, without streaming.
+                string text;
+                attempts++;
                 try
                 {
-                    var retry = await _gateway.InvokeAsync(PromptNames.Synthesize, inputs, always: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-                    text = retry.GetValue<string>() ?? string.Empty;
+                    text = attempt == 0
+                        ? await StreamAnswerAsync(inputs, cancellationToken).ConfigureAwait(false)
+                        : (await _gateway.InvokeAsync(PromptNames.Synthesize, inputs, always: true, cancellationToken: cancellationToken).ConfigureAwait(false)).GetValue<string>() ?? string.Empty;
                 }
-                catch (ModelCallException ex)
+                catch (Exception ex) when (ex is not RunStoreException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
                 {
-                    Log.AnswerFailed(_agent._logger, ex.Message);
+                    // Any provider fault (connector exceptions differ by path and provider): the
+                    // run's results stand, and the missing answer is reported, not thrown. A store
+                    // failure is not the model's: it stops the run.
+                    var problem = ex is ModelCallException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+                    Log.AnswerFailed(_agent._logger, problem);
+                    problems.Add(problem);
+                    if (ex is ModelCallException { IsIncomplete: true })
+                    {
+                        continue;
+                    }
+
+                    break;
                 }
 
                 if (string.IsNullOrWhiteSpace(text))
                 {
-                    return (string.Empty, "The model returned no answer (the answer stream was empty or cut off, twice).");
+                    const string Empty = "The model returned an empty answer.";
+                    Log.AnswerFailed(_agent._logger, Empty);
+                    problems.Add(Empty);
+                    continue;
                 }
+
+                await EmitAsync(new AnswerCompleted(Now, _runEvents.Progress, text, status != AgentRunStatus.Completed)).ConfigureAwait(false);
+                return (text, null);
             }
 
-            await EmitAsync(new AnswerCompleted(Now, _runEvents.Progress, text, status != AgentRunStatus.Completed)).ConfigureAwait(false);
-            return (text, null);
+            return (string.Empty, $"No complete answer could be written in {attempts} attempt(s); the step results are in the run record. {string.Join(" ", problems.Distinct(StringComparer.Ordinal))}");
+        }
+
+        /// <summary>Streams the answer, reporting each piece; the text only when the stream ended whole.</summary>
+        private async Task<string> StreamAnswerAsync(Dictionary<string, object?> inputs, CancellationToken cancellationToken)
+        {
+            var answer = new StringBuilder();
+            await foreach (var piece in _gateway.InvokeStreamingAsync(PromptNames.Synthesize, inputs, always: true, cancellationToken).ConfigureAwait(false))
+            {
+                answer.Append(piece);
+                await EmitAsync(new AnswerDelta(Now, _runEvents.Progress, piece)).ConfigureAwait(false);
+            }
+
+            return answer.ToString();
         }
 
         private async Task<AgentRunResult> FinishAsync(AgentRunStatus status, string answer, string? error)

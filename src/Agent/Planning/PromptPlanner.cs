@@ -249,10 +249,11 @@ internal sealed class PromptPlanner
                 var result = await _gateway.InvokeAsync(prompt, inputs, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return result.GetValue<string>() ?? string.Empty;
             }
-            catch (ModelCallException ex) when (ex.InnerException is System.Text.Json.JsonException && attempt < MalformedRetries)
+            catch (ModelCallException ex) when (ex.IsIncomplete && attempt < MalformedRetries)
             {
-                // A cut-off or malformed response body at HTTP 200 is a transport fault the HTTP
-                // retries do not see: ask again, a bounded number of times.
+                // A malformed, cut-off or truncated answer at HTTP 200 is a fault the HTTP retries
+                // do not see: ask again, a bounded number of times. (An empty reply is not an error
+                // here: it goes back to the planner with feedback, like any reply that is not a plan.)
             }
         }
     }
