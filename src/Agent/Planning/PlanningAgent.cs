@@ -730,6 +730,14 @@ public sealed partial class PlanningAgent : IDisposable
                     continue;
                 }
 
+                if (text.Length > _options.MaxAnswerChars)
+                {
+                    // A runaway reply: keep what fits, say where it was cut, and do not call the run complete.
+                    var cut = text[.._options.MaxAnswerChars] + $"\n\n[… the answer was cut at {_options.MaxAnswerChars:N0} characters]";
+                    await EmitAsync(new AnswerCompleted(Now, _runEvents.Progress, cut, Partial: true)).ConfigureAwait(false);
+                    return (cut, $"The model's answer ran past {_options.MaxAnswerChars:N0} characters and was cut there. Raise Plansmith:MaxAnswerChars if longer answers are expected.");
+                }
+
                 await EmitAsync(new AnswerCompleted(Now, _runEvents.Progress, text, status != AgentRunStatus.Completed)).ConfigureAwait(false);
                 return (text, null);
             }
@@ -743,8 +751,15 @@ public sealed partial class PlanningAgent : IDisposable
             var answer = new StringBuilder();
             await foreach (var piece in _gateway.InvokeStreamingAsync(PromptNames.Synthesize, inputs, always: true, cancellationToken).ConfigureAwait(false))
             {
-                answer.Append(piece);
-                await EmitAsync(new AnswerDelta(Now, _runEvents.Progress, piece)).ConfigureAwait(false);
+                var room = _options.MaxAnswerChars + 1 - answer.Length;
+                var kept = piece.Length <= room ? piece : piece[..room];
+                answer.Append(kept);
+                await EmitAsync(new AnswerDelta(Now, _runEvents.Progress, kept)).ConfigureAwait(false);
+                if (answer.Length > _options.MaxAnswerChars)
+                {
+                    // Past the cap: stop reading (leaving the loop closes the stream); the caller cuts and reports it.
+                    break;
+                }
             }
 
             return answer.ToString();

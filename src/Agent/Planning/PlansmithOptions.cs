@@ -48,6 +48,13 @@ public sealed class PlansmithOptions
     [Range(100, 1_000_000)]
     public int MaxOutputCharsInPrompt { get; set; } = 6_000;
 
+    /// <summary>
+    /// The longest answer kept, in characters (default 200,000). A longer reply is cut there,
+    /// reading stops, and the run is not reported as completed.
+    /// </summary>
+    [Range(1_000, 10_000_000)]
+    public int MaxAnswerChars { get; set; } = 200_000;
+
     /// <summary>Named agent profiles that steps can be assigned to.</summary>
     public IDictionary<string, AgentProfile> Agents { get; set; } = new Dictionary<string, AgentProfile>(StringComparer.OrdinalIgnoreCase);
 

@@ -122,6 +122,34 @@ public sealed class ModelOutputHygieneTests
         Assert.Contains(problems, p => p.Code == PlanProblemCode.TooLong && p.StepId == "s1" && p.Message.Contains("fallback", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Run_RunawayAnswer_IsCutAtTheCapAndNotCompleted(bool streamed)
+    {
+        var huge = string.Concat(Enumerable.Repeat("All work and no play. ", 20_000));
+        var model = new Plansmith.Testing.ScriptedModel(r => r.Prompt switch
+        {
+            "plan_create" => Plansmith.Testing.ModelReply.Json(new { steps = new object[] { new { id = "s1", description = "Think" } } }),
+            "step_execute" => new Plansmith.Testing.ModelReply("thought"),
+            "synthesize" when r.Stream == streamed => new Plansmith.Testing.ModelReply(huge),
+            "synthesize" => new Plansmith.Testing.ModelReply(string.Empty),
+            _ => new Plansmith.Testing.ModelReply("ok"),
+        });
+        await using var server = new Plansmith.Testing.LoopbackOpenAIServer(model);
+        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("m", server.BaseAddress, "sk-test-cap", httpClient: Plansmith.Agent.Hosting.ModelHttpClient.Create(new Plansmith.Agent.Hosting.ModelResilienceOptions { MaxRetries = 0 })).Build();
+        var options = new Plansmith.Agent.Planning.PlansmithOptions { UseRouter = false, MaxReflectionRounds = 0, MaxReplans = 0, MaxAnswerChars = 5_000 };
+        using var agent = new Plansmith.Agent.Planning.PlanningAgent(kernel, options);
+
+        var result = await agent.RunAsync("Write a lot");
+
+        Assert.NotEqual(Plansmith.Agent.Runs.AgentRunStatus.Completed, result.Status);
+        Assert.True(result.Answer.Length < 5_100, $"answer of {result.Answer.Length} characters");
+        Assert.StartsWith(huge[..4_000], result.Answer, StringComparison.Ordinal);
+        Assert.Contains("cut at 5,000 characters", result.Answer, StringComparison.Ordinal);
+        Assert.Contains("MaxAnswerChars", result.Error, StringComparison.Ordinal);
+    }
+
     private static StoredRun Run(string output, string description) => new()
     {
         Id = "r1",
