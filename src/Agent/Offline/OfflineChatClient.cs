@@ -262,7 +262,7 @@ public sealed partial class OfflineChatClient : IChatClient
             return [];
         }
 
-        return [.. Regex.Split(match.Groups["list"].Value, @"\s*(?:\||,|\bor\b)\s*").Select(v => v.Trim()).Where(v => v.Length > 0)];
+        return [.. Regex.Split(match.Groups["list"].Value, @"\s*(?:\||,|\bor\b)\s*").Select(v => v.Trim().TrimEnd('.')).Where(v => v.Length > 0)];
     }
 
     private static string QueryText(string step) =>
