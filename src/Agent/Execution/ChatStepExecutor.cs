@@ -8,7 +8,10 @@ namespace Plansmith.Agent.Execution;
 /// <summary>
 /// Runs an action step without a tool: a model does the step through the <c>step_execute</c>
 /// prompt, with function calling limited to the plugins the step's agent may call (a kernel clone
-/// holding only those) and a tool-call budget enforced by a filter.
+/// holding only those) and a tool-call budget enforced by a filter. When every tool call of the step
+/// failed and the model's answer is no more than those errors passed on, the step fails with the
+/// tool's error (so retries, the fallback and replanning apply) instead of completing with an error
+/// as its output; a model that goes on to answer in its own words after a failed call completes the step.
 /// </summary>
 internal sealed class ChatStepExecutor : IStepExecutor
 {
@@ -65,6 +68,15 @@ internal sealed class ChatStepExecutor : IStepExecutor
         }
 
         var text = result.GetValue<string>();
+        var failures = filter.Failures;
+        if (failures.Count > 0 && filter.Succeeded == 0 && OnlyRelays(text, failures, step.Description))
+        {
+            throw new StepExecutionException(
+                step.Id,
+                $"Step '{step.Id}' failed: every tool call it made failed, and the model's answer only passed the error on. {failures[^1]}",
+                isTransient: true);
+        }
+
         if (string.IsNullOrWhiteSpace(text))
         {
             throw new StepExecutionException(step.Id, $"The model returned an empty answer for step '{step.Id}'.", isTransient: true);
@@ -75,6 +87,38 @@ internal sealed class ChatStepExecutor : IStepExecutor
         var inner = nested.Usage;
         return new StepOutput(text) { Usage = new TokenUsage(1 + trips.ModelCalls + inner.ModelCalls, input + trips.InputTokens + inner.InputTokens, output + trips.OutputTokens + inner.OutputTokens) };
     }
+
+    /// <summary>
+    /// Whether <paramref name="text"/> says nothing beyond the tool errors (and the step's own words):
+    /// empty, or fewer than a sentence's worth of other words once those are taken out.
+    /// </summary>
+    internal static bool OnlyRelays(string? text, IReadOnlyList<string> errors, string stepDescription)
+    {
+        const int OwnWords = 8;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        var rest = text;
+        foreach (var error in errors.OrderByDescending(e => e.Length))
+        {
+            rest = rest.Replace(error, " ", StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (stepDescription.Length > 0)
+        {
+            rest = rest.Replace(stepDescription, " ", StringComparison.OrdinalIgnoreCase);
+        }
+
+        var errorWords = errors.SelectMany(Words).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return Words(rest).Count(w => !errorWords.Contains(w)) < OwnWords;
+    }
+
+    private static IEnumerable<string> Words(string text) =>
+        text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+            .Select(w => w.Trim('.', ',', ':', ';', '!', '?', '"', '\'', '(', ')', '*', '`', '-'))
+            .Where(w => w.Any(char.IsLetter));
 
     private AgentProfile? Profile(PlanStep step)
     {

@@ -448,6 +448,9 @@ public sealed class PlanExecutor
         private static bool IsTransient(Exception error) => error switch
         {
             StepExecutionException step => step.IsTransient,
+
+            // A verdict, not a fault: asking again brings the same judgement back.
+            VerificationFailedException => false,
             ReferenceResolutionException => false,
             ArgumentException => false,
             _ => true,

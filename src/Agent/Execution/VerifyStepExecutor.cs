@@ -6,7 +6,9 @@ namespace Plansmith.Agent.Execution;
 
 /// <summary>
 /// Runs a verify step without a tool: a model judges the claim against the outputs of the step's
-/// dependencies. A failed verification fails the step, so retries, the fallback and replanning apply.
+/// dependencies. A negative verdict fails the step for good with a <see cref="VerificationFailedException"/>
+/// (no retry: the same judgement would come back), so the fallback and replanning apply; a verifier
+/// call that fails or an unreadable verdict is retried.
 /// </summary>
 internal sealed class VerifyStepExecutor : IStepExecutor
 {
@@ -41,7 +43,7 @@ internal sealed class VerifyStepExecutor : IStepExecutor
         var reason = root.TryGetProperty("reason", out var reasonElement) && reasonElement.ValueKind == JsonValueKind.String ? reasonElement.GetString()! : string.Empty;
         if (passed.ValueKind == JsonValueKind.False)
         {
-            throw new StepExecutionException(step.Id, $"Verification failed: {reason}", isTransient: true);
+            throw new VerificationFailedException(step.Id, reason);
         }
 
         var (input, output) = TokenUsage.Read(result.Metadata);

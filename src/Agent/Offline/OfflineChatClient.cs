@@ -94,31 +94,85 @@ public sealed partial class OfflineChatClient : IChatClient
     private static Reply Execute(List<ChatMessage> messages, string user, ChatOptions? options)
     {
         var step = Field(user, "Step");
+        var context = After(user, "Results of the steps this one depends on:");
+        var hasContext = context.Trim() is not ("" or "none");
         var results = messages.SelectMany(m => m.Contents.OfType<FunctionResultContent>()).ToList();
         if (results.Count > 0)
         {
-            var findings = string.Join("\n", results.Select(r => OfflineWriter.Digest(r.Result?.ToString() ?? string.Empty)));
-            return Text($"{step}:\n{findings}");
+            var texts = results.Select(r => r.Result?.ToString() ?? string.Empty).ToList();
+            var usable = texts.Where(t => !IsError(t)).ToList();
+            if (usable.Count > 0)
+            {
+                return Text($"{step}:\n{string.Join("\n", usable.Select(OfflineWriter.Digest))}");
+            }
+
+            // Every call failed: work from the earlier results if there are any; otherwise there is
+            // nothing to say but the error, and the step executor fails the step with it.
+            return Text(hasContext ? $"{step}:\n{OfflineWriter.DigestResults(context)}" : string.Join("\n", texts));
         }
 
         var tools = options?.Tools?.OfType<AIFunctionDeclaration>().ToList() ?? [];
-        var best = tools
-            .Select(t => (Tool: t, Score: Overlap(step, t.Name.Replace('_', ' ').Replace('-', ' ') + " " + t.Description)))
-            .Where(t => t.Score > 0)
-            .OrderByDescending(t => t.Score)
-            .ThenBy(t => t.Tool.Name, StringComparer.Ordinal)
-            .Select(t => t.Tool)
-            .FirstOrDefault();
-        var context = After(user, "Results of the steps this one depends on:");
-        if (best is not null && Arguments(best, step, context) is { } arguments)
+        if (Choose(tools, step, context, hasContext) is { } call)
         {
-            return new Reply(null, new FunctionCallContent("offline_call_1", best.Name, arguments));
+            return new Reply(null, new FunctionCallContent("offline_call_1", call.Tool.Name, call.Arguments));
         }
 
-        return Text(context.Trim() is "" or "none"
-            ? $"{step}: the offline model has no results to work from for this step."
-            : $"{step}:\n{OfflineWriter.Digest(context)}");
+        return Text(hasContext
+            ? $"{step}:\n{OfflineWriter.DigestResults(context)}"
+            : $"{step}: the offline model has no results to work from for this step.");
     }
+
+    /// <summary>
+    /// The tool to call for a step, with arguments every one of its required parameters accepts, or
+    /// null. A step with results to work from calls a tool only when it names the tool's function
+    /// ("Analyze …", "Compare …"): summarising is the offline model's own job. A question with no
+    /// results yet goes to a search tool first; otherwise the tool whose name and description share
+    /// the most words with the step.
+    /// </summary>
+    private static (AIFunctionDeclaration Tool, Dictionary<string, object?> Arguments)? Choose(List<AIFunctionDeclaration> tools, string step, string context, bool hasContext)
+    {
+        var stepWords = Words(step).ToHashSet(StringComparer.Ordinal);
+        IEnumerable<AIFunctionDeclaration> candidates;
+        if (hasContext)
+        {
+            candidates = tools.Where(t => FunctionName(t).Split('_').All(stepWords.Contains)).OrderBy(t => t.Name, StringComparer.Ordinal);
+        }
+        else
+        {
+            var ranked = tools
+                .Select(t => (Tool: t, Score: Overlap(step, t.Name.Replace('_', ' ').Replace('-', ' ') + " " + t.Description)))
+                .Where(t => t.Score > 0)
+                .OrderByDescending(t => t.Score)
+                .ThenBy(t => t.Tool.Name, StringComparer.Ordinal)
+                .Select(t => t.Tool);
+            IEnumerable<AIFunctionDeclaration> searches = IsQuestion(step) ? tools.Where(t => FunctionName(t) is "search" or "web_search").OrderBy(t => FunctionName(t) == "search" ? 0 : 1) : [];
+            candidates = searches.Concat(ranked);
+        }
+
+        foreach (var tool in candidates.Distinct())
+        {
+            if (Arguments(tool, step, context) is { } arguments)
+            {
+                return (tool, arguments);
+            }
+        }
+
+        return null;
+    }
+
+    private static string FunctionName(AIFunctionDeclaration tool)
+    {
+        var name = tool.Name;
+        var dash = name.IndexOf('-', StringComparison.Ordinal);
+        return (dash < 0 ? name : name[(dash + 1)..]).ToLowerInvariant();
+    }
+
+    private static bool IsQuestion(string step) =>
+        step.TrimEnd().EndsWith('?') || QuestionStart().IsMatch(step);
+
+    /// <summary>A tool result that is an error rather than data: what SK or the step's filter puts there when a call failed.</summary>
+    private static bool IsError(string result) =>
+        result.TrimStart().StartsWith("Error:", StringComparison.OrdinalIgnoreCase);
 
     private static Reply Verify(string user)
     {
@@ -135,9 +189,13 @@ public sealed partial class OfflineChatClient : IChatClient
     }
 
     /// <summary>
-    /// Arguments for a tool: parameters that take material (data, text, findings, items) get the
-    /// results the step depends on; other text parameters get the step's words; null when a
-    /// required parameter cannot be filled.
+    /// Arguments for a tool's required parameters, each a value the parameter accepts, or null when
+    /// one cannot be filled: a parameter that takes material (data, text, findings, items) gets the
+    /// results the step depends on; one with allowed values (an enum, or "python or javascript" in
+    /// its description) gets the allowed value the step names, else the first; one that needs
+    /// something only a writer of code or a reader of paths could supply (code, a URL, a path) is
+    /// filled only when the step holds one; other text parameters get the step's words. The offline
+    /// model never calls a tool with a value it made up for a typed or constrained parameter.
     /// </summary>
     private static Dictionary<string, object?>? Arguments(AIFunctionDeclaration tool, string step, string context)
     {
@@ -148,20 +206,63 @@ public sealed partial class OfflineChatClient : IChatClient
         var properties = schema.TryGetProperty("properties", out var props) && props.ValueKind == JsonValueKind.Object ? props : default;
         var arguments = new Dictionary<string, object?>();
         var query = QueryText(step);
+        var material = context.Trim() is "" or "none" ? query : context;
         foreach (var name in required)
         {
-            var type = properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var p) && p.TryGetProperty("type", out var t) ? t.ToString() : "string";
+            var property = properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var p) ? p : default;
+            var type = property.ValueKind == JsonValueKind.Object && property.TryGetProperty("type", out var t) ? t.ToString() : "string";
             if (!type.Contains("string", StringComparison.Ordinal))
             {
                 return null;
             }
 
-            arguments[name] = name.ToLowerInvariant() is "data" or "text" or "findings" or "items" or "content" or "input"
-                ? (context.Trim() is "" or "none" ? query : context)
-                : query;
+            var allowed = AllowedValues(property);
+            if (allowed.Count > 0)
+            {
+                arguments[name] = allowed.FirstOrDefault(v => Words(step).Contains(v.ToLowerInvariant())) ?? allowed[0];
+                continue;
+            }
+
+            var value = name.ToLowerInvariant() switch
+            {
+                "data" or "text" or "findings" or "items" or "content" or "input" => material,
+                "code" or "program" or "script" or "source" or "sql" or "expression" => null,
+                "url" or "uri" or "link" => UrlPattern().Match(step) is { Success: true } url ? url.Value : null,
+                "path" or "file" or "filename" or "folder" or "directory" => PathPattern().Match(step) is { Success: true } path ? path.Value : null,
+                _ => query,
+            };
+            if (value is null)
+            {
+                return null;
+            }
+
+            arguments[name] = value;
         }
 
         return arguments;
+    }
+
+    /// <summary>The values a parameter accepts: its schema's enum, or the alternatives its description lists ("python or javascript", "a|b").</summary>
+    internal static IReadOnlyList<string> AllowedValues(JsonElement property)
+    {
+        if (property.ValueKind != JsonValueKind.Object)
+        {
+            return [];
+        }
+
+        if (property.TryGetProperty("enum", out var values) && values.ValueKind == JsonValueKind.Array)
+        {
+            return [.. values.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!)];
+        }
+
+        var description = property.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : string.Empty;
+        var match = Alternatives().Match(description);
+        if (!match.Success)
+        {
+            return [];
+        }
+
+        return [.. Regex.Split(match.Groups["list"].Value, @"\s*(?:\||,|\bor\b)\s*").Select(v => v.Trim().TrimEnd('.')).Where(v => v.Length > 0)];
     }
 
     private static string QueryText(string step) =>
@@ -207,6 +308,19 @@ public sealed partial class OfflineChatClient : IChatClient
 
     [GeneratedRegex(@"[\p{L}\p{N}_.+#-]+")]
     private static partial Regex WordPattern();
+
+    /// <summary>"…: python or javascript", "…: a|b|c", "one of a, b or c" in a parameter's description.</summary>
+    [GeneratedRegex(@"(?::|\bone of:?)\s*(?<list>[a-z][a-z0-9_+#.-]*(?:\s*(?:\||,|\bor\b)\s*[a-z][a-z0-9_+#.-]*)+)\s*(?:[.;]|$)", RegexOptions.IgnoreCase)]
+    private static partial Regex Alternatives();
+
+    [GeneratedRegex(@"^\s*(how|what|why|when|where|which|who|does|do|is|are|can|find out|look up|search)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex QuestionStart();
+
+    [GeneratedRegex(@"https?://\S+")]
+    private static partial Regex UrlPattern();
+
+    [GeneratedRegex(@"[\w.-]*/[\w./-]+|[\w-]+\.(?:md|txt|json|csv|cs|py|js|html|xml|yaml|yml)\b")]
+    private static partial Regex PathPattern();
 
     [GeneratedRegex(@"^(search|look|find|gather|collect|research|fetch|read)( for| up| out about| about)?\s+", RegexOptions.IgnoreCase)]
     private static partial Regex LeadingVerb();

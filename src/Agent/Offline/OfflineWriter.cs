@@ -7,11 +7,28 @@ namespace Plansmith.Agent.Offline;
 /// <summary>The offline model's writing: answers arranged from step results, comparisons, and analysis programs.</summary>
 internal static partial class OfflineWriter
 {
-    public static string Answer(string goal, string results)
+    /// <summary>
+    /// The answer to <paramref name="goal"/> from the text after the answer prompt's results
+    /// heading. A note that the run is partial (see <see cref="Planning.AnswerNotes"/>) is taken
+    /// off the results and said in the offline model's own words: its instruction to the writer
+    /// never reaches the answer.
+    /// </summary>
+    public static string Answer(string goal, string resultsAndNote)
     {
+        var (results, stopped, failed, reason) = Planning.AnswerNotes.TryRead(resultsAndNote);
         var sections = Sections(results);
         var text = new StringBuilder();
         text.Append("# ").Append(goal).Append("\n\n");
+        var why = reason is { Length: > 0 } ? " " + char.ToUpperInvariant(reason[0]) + Short(reason[1..], 300).TrimEnd('.') + "." : string.Empty;
+        if (stopped)
+        {
+            text.Append("**This answer is incomplete:** the run stopped before its plan finished.").Append(why).Append(" What follows rests only on the steps that did finish.\n\n");
+        }
+        else if (failed)
+        {
+            text.Append("**This answer is partial:** some steps failed.").Append(why).Append(" What follows covers only what the other steps found.\n\n");
+        }
+
         text.Append("*Arranged by Plansmith's offline model from the step results below: it quotes and orders them; it does not understand them.*\n\n");
         var (items, _) = OfflinePlanner.Items(goal);
         // Quote search findings, not what earlier model steps wrote about them.
@@ -109,6 +126,18 @@ internal static partial class OfflineWriter
         }
 
         return Short(trimmed, 600);
+    }
+
+    /// <summary>
+    /// A short account of earlier steps' results ("### id: description" sections): each section's
+    /// digest, without the headings, so that a step's output never looks like a step of its own.
+    /// </summary>
+    public static string DigestResults(string results)
+    {
+        var sections = Sections(results);
+        return sections.Count == 0
+            ? Digest(results)
+            : string.Join("\n", sections.Select(s => Digest(s.Body)));
     }
 
     private static List<(string Heading, string Body)> Sections(string results)

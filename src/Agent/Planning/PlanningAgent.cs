@@ -676,12 +676,7 @@ public sealed partial class PlanningAgent : IDisposable
         private async Task<(string Answer, string? Error)> SynthesizeAsync(AgentRunStatus status, string? error, CancellationToken cancellationToken)
         {
             var plan = _plan ?? new Plan([], _goal);
-            var notes = status switch
-            {
-                AgentRunStatus.BudgetExhausted => $"Note: the plan was stopped before it finished ({error}). Answer from these partial results, and say plainly at the start that the answer is incomplete and why.",
-                AgentRunStatus.Failed => $"Note: some steps failed ({error}). Answer from the results there are, and say plainly which parts of the goal they do not cover.",
-                _ => string.Empty,
-            };
+            var notes = AnswerNotes.For(status, error);
             var inputs = new Dictionary<string, object?>
             {
                 ["goal"] = _goal,

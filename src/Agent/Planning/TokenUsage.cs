@@ -4,7 +4,13 @@ using System.Reflection;
 namespace Plansmith.Agent.Planning;
 
 /// <summary>Model calls and tokens, summed over every request of a run.</summary>
-/// <param name="ModelCalls">Requests sent to a chat model, tool-calling round trips included.</param>
+/// <param name="ModelCalls">
+/// Requests sent to a chat model — what a provider bills and what its usage page shows: every
+/// planning, step, verify and answer request (a re-asked answer or plan counts again), each
+/// tool-calling round trip of a step (a step that calls a tool is two requests), and each request
+/// a tool makes through one of the prompts. An HTTP retry of a request that got no answer (an error
+/// status, a dropped connection) is part of the same call.
+/// </param>
 /// <param name="InputTokens">Prompt tokens, as the model reported them.</param>
 /// <param name="OutputTokens">Completion tokens, as the model reported them.</param>
 public readonly record struct TokenUsage(int ModelCalls, long InputTokens, long OutputTokens)

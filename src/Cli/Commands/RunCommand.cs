@@ -17,7 +17,7 @@ internal static class RunCommand
         var limits = new RunLimitOptions();
         var approve = new Option<bool>("--approve") { Description = "Show the plan and ask before running it (approve, edit or reject)." };
         var json = new Option<bool>("--json") { Description = "Print the run result as JSON (plan, each step's status, output and times, the answer, token usage)." };
-        var quiet = new Option<bool>("--quiet") { Description = "Print only the answer." };
+        var quiet = new Option<bool>("--quiet") { Description = "Print only the answer (and, on standard error, why a run is partial or failed)." };
         var command = new Command("run", Help.WithExamples(
             "Plan a goal, run the plan and print the answer.",
             "plansmith run --corpus docs \"Compare retries and fallbacks\"",
@@ -175,13 +175,18 @@ internal static class CliRun
     public static IAgentProgress Progress(CliConsole console) =>
         console.IsTerminal ? new LiveAgentProgress(AnsiConsole.Console) : new PlainAgentProgress(console.Out);
 
-    /// <summary>Ends the answer (streamed already, or printed whole now), then the error and the summary line on standard error.</summary>
+    /// <summary>
+    /// Ends the answer (streamed already, or printed whole now), then the reason a run is partial or
+    /// failed and the summary line on standard error. The reason is printed even when
+    /// <paramref name="quiet"/>: standard output then holds the answer alone, and a partial answer
+    /// must not pass for a whole one.
+    /// </summary>
     public static async Task PrintAnswerAsync(CliConsole console, AgentRunResult result, bool quiet, AnswerStream? answer = null)
     {
         answer ??= new AnswerStream(console.Out, console.Error, blankLineFirst: !quiet);
         await answer.FinishAsync(result.Answer);
 
-        if (result.Error is not null && !quiet)
+        if (result.Error is not null)
         {
             await console.Error.WriteLineAsync($"{result.Status}: {result.Error}");
         }

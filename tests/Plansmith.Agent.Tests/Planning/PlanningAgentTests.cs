@@ -268,7 +268,7 @@ public sealed class PlanningAgentTests
     }
 
     [Fact]
-    public async Task RunAsync_FailedVerification_FailsTheStepAfterItsRetries()
+    public async Task RunAsync_FailedVerification_FailsTheStepWithoutRetrying()
     {
         var model = new ScriptedModel(r => r.Prompt switch
         {
@@ -277,15 +277,91 @@ public sealed class PlanningAgentTests
             "step_verify" => ModelReply.Json(new { passed = false, reason = "there are 4 items" }),
             _ => Answer("Unverified: 3 items"),
         });
-        using var agent = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(o => { o.Execution.MaxRetries = 1; o.MaxReplans = 0; }));
+        using var agent = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(o => { o.Execution.MaxRetries = 2; o.MaxReplans = 0; }));
 
         var result = await agent.RunAsync("Count the items");
 
         Assert.Equal(AgentRunStatus.Failed, result.Status);
         Assert.Equal(StepStatus.Failed, result["v1"].Status);
         Assert.Equal("Verification failed: there are 4 items", result["v1"].Error);
-        Assert.Equal(2, model.RequestsFor("step_verify").Count);
+        Assert.Equal(1, result["v1"].Attempts);
+        Assert.Single(model.RequestsFor("step_verify"));
+        Assert.DoesNotContain(result.Events, e => e is StepRetrying { StepId: "v1" });
         Assert.Contains("3 items", model.RequestsFor("step_verify")[0].User, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_FailedVerificationWithFallback_GoesStraightToTheFallback()
+    {
+        var model = new ScriptedModel(r => r.Prompt switch
+        {
+            "plan_create" => ModelReply.Json(new
+            {
+                steps = new object[]
+                {
+                    Step("s1", "Count the items"),
+                    new { id = "v1", description = "Every item of ${s1} is counted", dependencies = new[] { "s1" }, kind = "verify", fallback = new { description = "At least three items of ${s1} are counted" } },
+                },
+            }),
+            "step_execute" => new ModelReply("3 items"),
+            "step_verify" when r.User.Contains("At least three", StringComparison.Ordinal) => ModelReply.Json(new { passed = true, reason = "3 items counted" }),
+            "step_verify" => ModelReply.Json(new { passed = false, reason = "there are 4 items" }),
+            _ => Answer("3 or 4 items"),
+        });
+        using var agent = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(o => { o.Execution.MaxRetries = 2; o.MaxReplans = 0; }));
+
+        var result = await agent.RunAsync("Count the items");
+
+        Assert.Equal(AgentRunStatus.Completed, result.Status);
+        Assert.True(result["v1"].UsedFallback);
+
+        // One verdict on the claim, then the fallback's own check: no second ask of the same claim.
+        Assert.Equal(["Every item of 3 items is counted", "At least three items of 3 items are counted"], model.RequestsFor("step_verify").Select(r => r.User.Split('\n').First(l => l.StartsWith("Claim to check:", StringComparison.Ordinal))["Claim to check:".Length..].Trim()));
+        Assert.DoesNotContain(result.Events, e => e is StepRetrying);
+        var fallback = Assert.Single(result.Events.OfType<StepFallbackStarted>());
+        Assert.Equal("Verification failed: there are 4 items", fallback.Error);
+    }
+
+    [Fact]
+    public async Task RunAsync_FailedVerificationWithReplans_ReplansAfterOneVerdict()
+    {
+        var model = new ScriptedModel(r => r.Prompt switch
+        {
+            "plan_create" => Plan(Step("s1", "Count the items"), Step("v1", "Every item of ${s1} is counted", ["s1"], kind: "verify")),
+            "plan_revise" => Plan(Step("r1", "Recount the items", ["s1"])),
+            "step_execute" => new ModelReply("3 items"),
+            "step_verify" => ModelReply.Json(new { passed = false, reason = "there are 4 items" }),
+            _ => Answer("3 or 4 items"),
+        });
+        using var agent = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(o => { o.Execution.MaxRetries = 2; o.MaxReplans = 1; }));
+
+        var result = await agent.RunAsync("Count the items");
+
+        Assert.Single(model.RequestsFor("step_verify"));
+        Assert.DoesNotContain(result.Events, e => e is StepRetrying);
+        var replanned = Assert.Single(result.Events.OfType<Replanned>());
+        Assert.Equal("v1", replanned.FailedStepId);
+        Assert.Equal("Verification failed: there are 4 items", replanned.Error);
+    }
+
+    [Fact]
+    public async Task RunAsync_UnreadableVerdict_IsRetried()
+    {
+        var verdicts = 0;
+        var model = new ScriptedModel(r => r.Prompt switch
+        {
+            "plan_create" => Plan(Step("s1", "Count the items"), Step("v1", "Every item of ${s1} is counted", ["s1"], kind: "verify")),
+            "step_execute" => new ModelReply("3 items"),
+            "step_verify" => Interlocked.Increment(ref verdicts) == 1 ? new ModelReply("I think so?") : ModelReply.Json(new { passed = true, reason = "3 items counted" }),
+            _ => Answer("3 items"),
+        });
+        using var agent = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(o => { o.Execution.MaxRetries = 2; o.MaxReplans = 0; }));
+
+        var result = await agent.RunAsync("Count the items");
+
+        Assert.Equal(AgentRunStatus.Completed, result.Status);
+        Assert.Equal(2, model.RequestsFor("step_verify").Count);
+        Assert.Single(result.Events.OfType<StepRetrying>(), e => e.StepId == "v1");
     }
 
     [Fact]

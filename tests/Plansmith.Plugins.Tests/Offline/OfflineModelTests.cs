@@ -103,4 +103,106 @@ public sealed class OfflineModelTests : IDisposable
 
         Assert.Contains("sum 300", result.GetValue<string>(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_QuestionOverTheCorpus_SearchesAndNeverRunsCodeWithStepText()
+    {
+        var kernel = Kernel();
+        var calls = new CallRecorder();
+        kernel.AutoFunctionInvocationFilters.Add(calls);
+        kernel.FunctionInvocationFilters.Add(calls);
+        using var agent = new PlanningAgent(kernel, new PlansmithOptions(), _prompts);
+
+        var result = await agent.RunAsync("How does Flask routing work, and can it run after a crash?");
+
+        Assert.Equal(AgentRunStatus.Completed, result.Status);
+        Assert.DoesNotContain(calls.Names, n => n == "analyze.run_code");
+        Assert.Contains("search.search", calls.Names);
+        Assert.All(result.Steps, s => Assert.DoesNotContain("Error:", s.Output, StringComparison.Ordinal));
+        Assert.Contains("@app.route", result.Answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_OnlyAToolWithConstrainedParameters_IsCalledWithAllowedValuesOnly()
+    {
+        var kernel = Microsoft.SemanticKernel.Kernel.CreateBuilder().AddPlansmithOfflineModel().Build();
+        var tools = new LanguageTools();
+        kernel.Plugins.AddFromObject(tools, "lang");
+        using var agent = new PlanningAgent(kernel, new PlansmithOptions(), _prompts);
+
+        // run_code matches the step's words best, but the offline model cannot write its code.
+        var result = await agent.RunAsync("Describe the javascript style guide");
+
+        Assert.Equal(AgentRunStatus.Completed, result.Status);
+        Assert.Equal(["javascript"], tools.Languages);
+        Assert.Equal(0, tools.ProgramsRun);
+    }
+
+    [Fact]
+    public async Task Run_StepsFail_AnswerSaysItIsPartialWithoutThePromptsInstruction()
+    {
+        var kernel = Microsoft.SemanticKernel.Kernel.CreateBuilder().AddPlansmithOfflineModel().Build();
+        kernel.Plugins.AddFromType<BrokenSearch>("docs");
+        using var agent = new PlanningAgent(kernel, new PlansmithOptions { MaxReplans = 0 }, _prompts);
+
+        var result = await agent.RunAsync("Compare Flask and FastAPI routing");
+
+        Assert.Equal(AgentRunStatus.Failed, result.Status);
+        Assert.Contains("This answer is partial", result.Answer, StringComparison.Ordinal);
+        Assert.Contains("the index is offline", result.Answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("say plainly", result.Answer, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Answer from the results there are", result.Answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("Note:", result.Answer, StringComparison.Ordinal);
+    }
+
+    public sealed class BrokenSearch
+    {
+        [KernelFunction("search"), System.ComponentModel.Description("Searches the documents.")]
+        public static string Search([System.ComponentModel.Description("What to look for")] string query) =>
+            throw new InvalidOperationException("the index is offline");
+    }
+
+    public sealed class LanguageTools
+    {
+        public System.Collections.Concurrent.ConcurrentBag<string> Languages { get; } = [];
+
+        public int ProgramsRun { get; private set; }
+
+        [KernelFunction("style_guide"), System.ComponentModel.Description("Describes the style guide of a language.")]
+        public string StyleGuide([System.ComponentModel.Description("The language: python or javascript.")] string language)
+        {
+            Languages.Add(language);
+            return $"{language}: use four spaces";
+        }
+
+        [KernelFunction("run_code"), System.ComponentModel.Description("Runs a program to check it against the style guide for javascript or python.")]
+        public string RunCode([System.ComponentModel.Description("The language: python or javascript.")] string language, [System.ComponentModel.Description("The program's source code.")] string code)
+        {
+            ProgramsRun++;
+            return "ran";
+        }
+    }
+
+    private sealed class CallRecorder : IAutoFunctionInvocationFilter, IFunctionInvocationFilter
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _names = new();
+
+        public IReadOnlyList<string> Names => [.. _names];
+
+        public async Task OnAutoFunctionInvocationAsync(AutoFunctionInvocationContext context, Func<AutoFunctionInvocationContext, Task> next)
+        {
+            _names.Enqueue($"{context.Function.PluginName}.{context.Function.Name}");
+            await next(context);
+        }
+
+        public async Task OnFunctionInvocationAsync(FunctionInvocationContext context, Func<FunctionInvocationContext, Task> next)
+        {
+            if (context.Function.PluginName is not null)
+            {
+                _names.Enqueue($"{context.Function.PluginName}.{context.Function.Name}");
+            }
+
+            await next(context);
+        }
+    }
 }
