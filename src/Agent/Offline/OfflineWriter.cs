@@ -49,10 +49,10 @@ internal static partial class OfflineWriter
         return text.ToString().TrimEnd();
     }
 
-    public static string Compare(string user)
+    public static string Compare(string criteriaText, string itemsText)
     {
-        var criteria = OfflineChatClient.Field(user, "Criteria").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var items = OfflineChatClient.After(user, "Items:").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var criteria = criteriaText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var items = itemsText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var text = new StringBuilder("| Item | ").Append(string.Join(" | ", criteria)).Append(" |\n|---|").Append(string.Concat(criteria.Select(_ => "---|"))).Append('\n');
         foreach (var item in items)
         {
@@ -63,7 +63,7 @@ internal static partial class OfflineWriter
         return text.Append("\nArranged by the offline model from the descriptions given.").ToString();
     }
 
-    public static string AnalysisProgram(string language) => language == "python"
+    public static string AnalysisProgram(string language) => language.Trim().Equals("python", StringComparison.OrdinalIgnoreCase)
         ? """
           ```python
           import re
