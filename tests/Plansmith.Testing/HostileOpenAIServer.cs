@@ -83,7 +83,7 @@ public sealed class HostileOpenAIServer : IAsyncDisposable
         try
         {
             var (path, headers, body) = await ReadRequestAsync(stream, _stop.Token);
-            var request = new ModelRequest(body, path, headers.GetValueOrDefault("authorization"));
+            var request = new ModelRequest(body, path, headers.GetValueOrDefault("authorization"), headers.GetValueOrDefault(ModelRequest.PromptHeader.ToLowerInvariant()));
             _requests.Enqueue(request);
             var reply = await _script(request);
             await WriteAsync(stream, reply, _stop.Token);

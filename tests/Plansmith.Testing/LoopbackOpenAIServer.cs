@@ -73,7 +73,7 @@ public sealed class LoopbackOpenAIServer : IAsyncDisposable
         var body = await reader.ReadToEndAsync();
         var answer = context.Request.Url!.AbsolutePath.TrimEnd('/') != "/v1/chat/completions"
             ? new ModelAnswer(404, "application/json", """{"error":{"message":"not found"}}"""u8.ToArray(), null)
-            : await _model.AnswerAsync(new ModelRequest(body, context.Request.Url.AbsolutePath, context.Request.Headers["Authorization"]));
+            : await _model.AnswerAsync(new ModelRequest(body, context.Request.Url.AbsolutePath, context.Request.Headers["Authorization"], context.Request.Headers[ModelRequest.PromptHeader]));
         if (answer.Drop)
         {
             context.Response.Abort();

@@ -7,7 +7,14 @@ namespace Plansmith.Testing;
 /// <summary>One chat completion request as the server received it.</summary>
 public sealed class ModelRequest
 {
-    public ModelRequest(string body, string path, string? authorization)
+    /// <summary>The header Plansmith names the prompt in (Plansmith.Agent's <c>PromptCall.HeaderName</c>).</summary>
+    public const string PromptHeader = "X-Plansmith-Prompt";
+
+    /// <param name="body">The request body.</param>
+    /// <param name="path">The request path.</param>
+    /// <param name="authorization">The Authorization header.</param>
+    /// <param name="prompt">The <see cref="PromptHeader"/> header: the name of the prompt the request comes from.</param>
+    public ModelRequest(string body, string path, string? authorization, string? prompt = null)
     {
         Body = body;
         Path = path;
@@ -24,7 +31,7 @@ public sealed class ModelRequest
             },
             m["tool_call_id"]?.GetValue<string>()))];
         Tools = Json["tools"] is JsonArray tools ? [.. tools.Select(t => t!["function"]!["name"]!.GetValue<string>())] : [];
-        Prompt = Identify(Messages.FirstOrDefault(m => m.Role == "system")?.Content ?? string.Empty);
+        Prompt = string.IsNullOrEmpty(prompt) ? "unknown" : prompt;
     }
 
     public string Body { get; }
@@ -40,7 +47,10 @@ public sealed class ModelRequest
     /// <summary>Tool names offered on the wire (<c>plugin-function</c>).</summary>
     public IReadOnlyList<string> Tools { get; }
 
-    /// <summary>Which Plansmith prompt sent this request, from its system message.</summary>
+    /// <summary>
+    /// Which Plansmith prompt sent this request, by its name as the <see cref="PromptHeader"/> header
+    /// carries it (never from its wording); "unknown" for a request without one.
+    /// </summary>
     public string Prompt { get; }
 
     public bool Stream => Json["stream"]?.GetValue<bool>() == true;
@@ -54,18 +64,6 @@ public sealed class ModelRequest
     /// <summary>Tool results sent back to the model in this request.</summary>
     public IReadOnlyList<ModelMessage> ToolResults => [.. Messages.Where(m => m.Role == "tool")];
 
-    private static string Identify(string system) => system switch
-    {
-        _ when system.Contains("is a subgoal", StringComparison.Ordinal) => "plan_decompose",
-        _ when system.StartsWith("You are the planner", StringComparison.Ordinal) => "plan_create",
-        _ when system.StartsWith("You are the plan reviewer", StringComparison.Ordinal) => "plan_reflect",
-        _ when system.StartsWith("You are the replanner", StringComparison.Ordinal) => "plan_revise",
-        _ when system.StartsWith("You are an agent", StringComparison.Ordinal) => "step_execute",
-        _ when system.StartsWith("You are the verifier", StringComparison.Ordinal) => "step_verify",
-        _ when system.StartsWith("You are the writer", StringComparison.Ordinal) => "synthesize",
-        _ when system.StartsWith("You are the router", StringComparison.Ordinal) => "route",
-        _ => "unknown",
-    };
 }
 
 public sealed record ModelMessage(string Role, string Content, string? ToolCallId);

@@ -3,7 +3,10 @@ using System.Net.Http.Headers;
 
 namespace Plansmith.Testing;
 
-/// <summary>Serves a <see cref="ScriptedModel"/> in process, as an HttpClient handler.</summary>
+/// <summary>
+/// Serves a <see cref="ScriptedModel"/> in process, as an HttpClient handler. Put Plansmith's
+/// <c>PromptHeaderHandler</c> in front of it so requests carry the prompt's name.
+/// </summary>
 public sealed class ScriptedOpenAIHandler : HttpMessageHandler
 {
     private readonly ScriptedModel _model;
@@ -16,7 +19,7 @@ public sealed class ScriptedOpenAIHandler : HttpMessageHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var body = request.Content is null ? "{}" : await request.Content.ReadAsStringAsync(cancellationToken);
-        var answer = await _model.AnswerAsync(new ModelRequest(body, request.RequestUri!.AbsolutePath, request.Headers.Authorization?.ToString()));
+        var answer = await _model.AnswerAsync(new ModelRequest(body, request.RequestUri!.AbsolutePath, request.Headers.Authorization?.ToString(), request.Headers.TryGetValues(ModelRequest.PromptHeader, out var prompt) ? prompt.FirstOrDefault() : null));
         if (answer.Drop)
         {
             throw new HttpRequestException("The connection was closed without a response.");

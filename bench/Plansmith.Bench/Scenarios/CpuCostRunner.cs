@@ -30,7 +30,7 @@ internal static class CpuCostRunner
             if (viaConnector)
             {
                 var model = new ScriptedModel(r => r.Prompt == "plan_create" ? new ModelReply(plan) : new ModelReply("done"));
-                builder.AddOpenAIChatCompletion("m", new Uri("http://cpu.invalid/v1/"), "sk", httpClient: new HttpClient(new ScriptedOpenAIHandler(model)));
+                builder.AddOpenAIChatCompletion("m", new Uri("http://cpu.invalid/v1/"), "sk", httpClient: new HttpClient(new Plansmith.Agent.Hosting.PromptHeaderHandler { InnerHandler = new ScriptedOpenAIHandler(model) }));
             }
             else
             {
@@ -69,8 +69,8 @@ internal static class CpuCostRunner
 
         public Task<IReadOnlyList<ChatMessageContent>> GetChatMessageContentsAsync(ChatHistory chatHistory, PromptExecutionSettings? executionSettings = null, Kernel? kernel = null, CancellationToken cancellationToken = default)
         {
-            var system = chatHistory.FirstOrDefault(m => m.Role == AuthorRole.System)?.Content ?? string.Empty;
-            var reply = system.StartsWith("You are the planner", StringComparison.Ordinal) ? plan : "done";
+            // Known by the prompt's name, never its wording.
+            var reply = PromptCall.Current?.Name == PromptNames.PlanCreate ? plan : "done";
             return Task.FromResult<IReadOnlyList<ChatMessageContent>>([new ChatMessageContent(AuthorRole.Assistant, reply)]);
         }
 

@@ -37,7 +37,7 @@ internal static class ScaleRunner
                     ? ModelReply.Json(new { steps = workload.Tasks.Select(t => new { id = t.Id, description = "Run " + t.Id, dependencies = t.Dependencies, tool = "work.run", arguments = new { task = t.Id } }) })
                     : new ModelReply("done");
             });
-            using var http = new HttpClient(new ScriptedOpenAIHandler(model));
+            using var http = new HttpClient(new Plansmith.Agent.Hosting.PromptHeaderHandler { InnerHandler = new ScriptedOpenAIHandler(model) });
             var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("scale-model", new Uri("http://scale.invalid/v1/"), "sk-bench", httpClient: http).Build();
             kernel.Plugins.AddFromObject(new ScenarioRunner.WorkPlugin(workload), "work");
             var options = new PlansmithOptions { UseRouter = false, MaxReflectionRounds = 0 };

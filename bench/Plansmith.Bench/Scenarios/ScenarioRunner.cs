@@ -138,7 +138,7 @@ internal static class ScenarioRunner
             return counter.Count(r, reply, null);
         });
         await using var server = new LoopbackOpenAIServer(model);
-        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("scenario-model", server.BaseAddress, "sk-bench").Build();
+        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("scenario-model", server.BaseAddress, "sk-bench", httpClient: new HttpClient(new Plansmith.Agent.Hosting.PromptHeaderHandler { InnerHandler = new SocketsHttpHandler() })).Build();
         var plugin = new WorkPlugin(workload);
         kernel.Plugins.AddFromObject(plugin, "work");
         var options = new PlansmithOptions { UseRouter = false, MaxReflectionRounds = 0, MaxSteps = 100 };
@@ -176,7 +176,7 @@ internal static class ScenarioRunner
             return counter.Count(r, null, calls);
         }, toolCallIds: call => "call_" + JsonDocument.Parse(call.Arguments).RootElement.GetProperty("task").GetString());
         await using var server = new LoopbackOpenAIServer(model);
-        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("scenario-model", server.BaseAddress, "sk-bench").Build();
+        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("scenario-model", server.BaseAddress, "sk-bench", httpClient: new HttpClient(new Plansmith.Agent.Hosting.PromptHeaderHandler { InnerHandler = new SocketsHttpHandler() })).Build();
         var plugin = new WorkPlugin(workload);
         kernel.Plugins.AddFromObject(plugin, "work");
         var settings = new OpenAIPromptExecutionSettings

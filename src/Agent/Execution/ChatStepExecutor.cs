@@ -34,16 +34,9 @@ internal sealed class ChatStepExecutor : IStepExecutor
         var nested = new NestedModelCallFilter(_scope.Gateway.Meter, _scope.Gateway.Prompts, _scope.Gateway.Prompts.Get(PromptNames.StepExecute), charge: false);
         kernel.FunctionInvocationFilters.Add(nested);
         var functions = kernel.Plugins.SelectMany(p => p).ToList();
-        var inputs = new Dictionary<string, object?>
-        {
-            ["goal"] = _scope.Goal,
-            ["step"] = RunScope.Describe(context),
-            ["context"] = _scope.ContextFor(context),
-            ["instructions"] = profile?.Instructions ?? string.Empty,
-        };
+        var inputs = new StepExecuteInputs(_scope.Goal, RunScope.Describe(context), _scope.ContextFor(context), profile?.Instructions ?? string.Empty);
 
         var result = await RunScope.GuardAsync(step.Id, () => _scope.Gateway.InvokeAsync(
-            PromptNames.StepExecute,
             inputs,
             kernel,
             settings =>

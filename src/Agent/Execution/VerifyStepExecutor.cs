@@ -24,13 +24,8 @@ internal sealed class VerifyStepExecutor : IStepExecutor
     public async Task<StepOutput> ExecuteAsync(StepContext context, CancellationToken cancellationToken = default)
     {
         var step = context.Step;
-        var inputs = new Dictionary<string, object?>
-        {
-            ["goal"] = _scope.Goal,
-            ["claim"] = RunScope.Describe(context),
-            ["context"] = _scope.ContextFor(context),
-        };
-        var result = await RunScope.GuardAsync(step.Id, () => _scope.Gateway.InvokeAsync(PromptNames.StepVerify, inputs, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var inputs = new StepVerifyInputs(_scope.Goal, RunScope.Describe(context), _scope.ContextFor(context));
+        var result = await RunScope.GuardAsync(step.Id, () => _scope.Gateway.InvokeAsync(inputs, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var reply = result.GetValue<string>() ?? string.Empty;
         using var document = PlanJson.ExtractJson(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("passed", out _));
         if (document?.RootElement is not { ValueKind: JsonValueKind.Object } root

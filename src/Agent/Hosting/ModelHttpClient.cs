@@ -15,7 +15,7 @@ namespace Plansmith.Agent.Hosting;
 /// off the SDK's own retries and timeout, so these are the only ones.
 /// </summary>
 /// <remarks>
-/// The layers, outermost first: total timeout → retry of transient failures → wait while the
+/// The layers, outermost first: the prompt-name header (<see cref="PromptHeaderHandler"/>) → total timeout → retry of transient failures → wait while the
 /// circuit is open → circuit breaker → attempt timeout → response body limits. Waiting for the
 /// circuit sits inside the retry so that it spends time, not retries: an open circuit only says the
 /// endpoint needs a rest, and a patient client that waits it out still finishes its run.
@@ -74,7 +74,8 @@ public static class ModelHttpClient
             .AddTimeout(options.AttemptTimeout);
         var sender = new ConnectionFailureHandler { InnerHandler = innerHandler ?? new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All } };
         var bodies = new ResponseBodyHandler(options.AttemptTimeout, options.TotalTimeout, time) { InnerHandler = sender };
-        var handler = new ResilienceHandler(builder.Build()) { InnerHandler = bodies };
+        var resilience = new ResilienceHandler(builder.Build()) { InnerHandler = bodies };
+        var handler = new PromptHeaderHandler { InnerHandler = resilience };
 
         // The pipeline owns time limits: the client's own 100-second timeout would cut retries short.
         return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };

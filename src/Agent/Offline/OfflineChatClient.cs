@@ -2,16 +2,19 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
+using Plansmith.Agent.Planning;
 
 namespace Plansmith.Agent.Offline;
 
 /// <summary>
-/// Plansmith's built-in offline model: deterministic rules, not a language model. It recognises
-/// Plansmith's built-in prompts by their first line and answers each in its output contract —
+/// Plansmith's built-in offline model: deterministic rules, not a language model. It knows which
+/// of Plansmith's prompts a request comes from by the prompt's name and reads that prompt's typed
+/// inputs (<see cref="PromptCall.Current"/>), never the prompt's wording, so prompts can be reworded
+/// freely. It answers each in its output contract —
 /// plans that break the goal into search, analysis and verification steps over the items the goal
 /// names, approvals, tool calls chosen by matching the step's words to tool descriptions, and
 /// answers put together from the step results. It lets the whole pipeline run with no key: first
-/// contact, demos and end-to-end tests. Any other prompt gets a short generic reply.
+/// contact, demos and end-to-end tests. A request from anything else gets a short generic reply.
 /// </summary>
 public sealed partial class OfflineChatClient : IChatClient
 {
@@ -25,7 +28,7 @@ public sealed partial class OfflineChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages.ToList();
-        var reply = Respond(list, options);
+        var reply = Respond(list, options, PromptCall.Current);
         var usage = new UsageDetails
         {
             InputTokenCount = list.Sum(m => m.Text.Length) / 4,
@@ -62,25 +65,22 @@ public sealed partial class OfflineChatClient : IChatClient
     {
     }
 
-    private static Reply Respond(List<ChatMessage> messages, ChatOptions? options)
+    private static Reply Respond(List<ChatMessage> messages, ChatOptions? options, PromptCall? call) => call?.Inputs switch
     {
-        var system = messages.FirstOrDefault(m => m.Role == ChatRole.System)?.Text ?? string.Empty;
-        var user = messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? string.Empty;
-        return system switch
-        {
-            _ when system.StartsWith("You are the router", StringComparison.Ordinal) => Route(user),
-            _ when system.Contains("is a subgoal", StringComparison.Ordinal) => Text(JsonSerializer.Serialize(new { atomic = true })),
-            _ when system.StartsWith("You are the planner", StringComparison.Ordinal) => Text(OfflinePlanner.Create(Field(user, "Goal"), Section(system, "Tools:", "Agents:"), user.Contains("was rejected", StringComparison.Ordinal))),
-            _ when system.StartsWith("You are the plan reviewer", StringComparison.Ordinal) => Text(JsonSerializer.Serialize(new { approved = true, issues = Array.Empty<string>() })),
-            _ when system.StartsWith("You are the replanner", StringComparison.Ordinal) => Text(OfflinePlanner.Revise(user)),
-            _ when system.StartsWith("You are an agent", StringComparison.Ordinal) => Execute(messages, user, options),
-            _ when system.StartsWith("You are the verifier", StringComparison.Ordinal) => Verify(user),
-            _ when system.StartsWith("You are the writer", StringComparison.Ordinal) && system.Contains("Compare the items", StringComparison.Ordinal) => Text(OfflineWriter.Compare(user)),
-            _ when system.StartsWith("You are the writer", StringComparison.Ordinal) => Text(OfflineWriter.Answer(Field(user, "Goal"), After(user, "Results of the plan's steps:"))),
-            _ when system.StartsWith("You are the analyst", StringComparison.Ordinal) => Text(OfflineWriter.AnalysisProgram(system.Contains("python program", StringComparison.Ordinal) ? "python" : "javascript")),
-            _ => Text("The offline model only answers Plansmith's own prompts; configure a real model (--endpoint, OPENAI_API_KEY) for anything else."),
-        };
-    }
+        RouteInputs route => Route(route.Request),
+        PlanDecomposeInputs => Text(JsonSerializer.Serialize(new { atomic = true })),
+        PlanCreateInputs create => Text(OfflinePlanner.Create(create.Goal, create.Tools, create.Feedback.Length > 0)),
+        PlanReflectInputs => Text(JsonSerializer.Serialize(new { approved = true, issues = Array.Empty<string>() })),
+        PlanReviseInputs revise => Text(OfflinePlanner.Revise(revise.Goal, revise.Plan, revise.Completed)),
+        StepExecuteInputs execute => Execute(messages, execute, options),
+        StepVerifyInputs verify => Verify(verify),
+        CompareInputs compare => Text(OfflineWriter.Compare(compare.Criteria, compare.Items)),
+        SynthesizeInputs synthesize => Text(OfflineWriter.Answer(synthesize.Goal, synthesize.Results, synthesize.Partial, synthesize.PartialReason)),
+        AnalyzeCodeInputs analyze => Text(OfflineWriter.AnalysisProgram(analyze.Language)),
+
+        // Not one of Plansmith's prompts (a host's own call, say): the offline model has no rules for it.
+        _ => Text("The offline model only answers Plansmith's own prompts; configure a real model (--endpoint, OPENAI_API_KEY) for anything else."),
+    };
 
     private static Reply Route(string request)
     {
@@ -91,10 +91,10 @@ public sealed partial class OfflineChatClient : IChatClient
             : JsonSerializer.Serialize(new { plan = true, answer = string.Empty }));
     }
 
-    private static Reply Execute(List<ChatMessage> messages, string user, ChatOptions? options)
+    private static Reply Execute(List<ChatMessage> messages, StepExecuteInputs inputs, ChatOptions? options)
     {
-        var step = Field(user, "Step");
-        var context = After(user, "Results of the steps this one depends on:");
+        var step = inputs.Step;
+        var context = inputs.Context;
         var hasContext = context.Trim() is not ("" or "none");
         var results = messages.SelectMany(m => m.Contents.OfType<FunctionResultContent>()).ToList();
         if (results.Count > 0)
@@ -174,10 +174,10 @@ public sealed partial class OfflineChatClient : IChatClient
     private static bool IsError(string result) =>
         result.TrimStart().StartsWith("Error:", StringComparison.OrdinalIgnoreCase);
 
-    private static Reply Verify(string user)
+    private static Reply Verify(StepVerifyInputs inputs)
     {
-        var claim = Field(user, "Claim to check");
-        var context = After(user, "Results:").Trim();
+        var claim = inputs.Claim;
+        var context = inputs.Context.Trim();
         var passed = context.Length > 0 && context != "none";
         return Text(JsonSerializer.Serialize(new
         {
@@ -276,33 +276,6 @@ public sealed partial class OfflineChatClient : IChatClient
 
     internal static List<string> Words(string text) =>
         [.. WordPattern().Matches(text.ToLowerInvariant()).Select(m => m.Value)];
-
-    /// <summary>The text after "Name: " on its line.</summary>
-    internal static string Field(string text, string name)
-    {
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith(name + ":", StringComparison.Ordinal))
-            {
-                return line[(name.Length + 1)..].Trim();
-            }
-        }
-
-        return string.Empty;
-    }
-
-    internal static string After(string text, string marker)
-    {
-        var at = text.IndexOf(marker, StringComparison.Ordinal);
-        return at < 0 ? string.Empty : text[(at + marker.Length)..].Trim();
-    }
-
-    private static string Section(string text, string start, string end)
-    {
-        var body = After(text, start);
-        var stop = body.IndexOf(end, StringComparison.Ordinal);
-        return stop < 0 ? body : body[..stop];
-    }
 
     private static Reply Text(string text) => new(text, null);
 

@@ -74,13 +74,13 @@ internal static partial class OfflinePlanner
         return goal[..(cut > Most / 2 ? cut : Most)] + "…";
     }
 
-    public static string Revise(string user)
+    public static string Revise(string goal, string plan, string completedSteps)
     {
-        var completed = Regex.Matches(OfflineChatClient.After(user, "Completed steps and their results:"), @"^### ([A-Za-z0-9_-]+):", RegexOptions.Multiline)
+        var completed = Regex.Matches(completedSteps, @"^### ([A-Za-z0-9_-]+):", RegexOptions.Multiline)
             .Select(m => m.Groups[1].Value).Distinct().ToArray();
-        var used = Regex.Matches(OfflineChatClient.After(user, "Current plan:"), "\"id\":\\s*\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToHashSet();
+        var used = Regex.Matches(plan, "\"id\":\\s*\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToHashSet();
         var id = Enumerable.Range(1, 99).Select(i => $"r{i}").First(c => !used.Contains(c));
-        var goal = Brief(OfflineChatClient.Field(user, "Goal"));
+        goal = Brief(goal);
         return JsonSerializer.Serialize(new { steps = new[] { new { id, description = $"Finish from the results there are: {goal}", dependencies = completed, kind = "action" } } });
     }
 

@@ -8,14 +8,14 @@ namespace Plansmith.Agent.Offline;
 internal static partial class OfflineWriter
 {
     /// <summary>
-    /// The answer to <paramref name="goal"/> from the text after the answer prompt's results
-    /// heading. A note that the run is partial (see <see cref="Planning.AnswerNotes"/>) is taken
-    /// off the results and said in the offline model's own words: its instruction to the writer
+    /// The answer to <paramref name="goal"/> from the step results. A run that ended partial is
+    /// said in the offline model's own words: the answer prompt's note (an instruction to a model)
     /// never reaches the answer.
     /// </summary>
-    public static string Answer(string goal, string resultsAndNote)
+    public static string Answer(string goal, string results, Planning.AnswerPartiality partial = Planning.AnswerPartiality.None, string? reason = null)
     {
-        var (results, stopped, failed, reason) = Planning.AnswerNotes.TryRead(resultsAndNote);
+        var stopped = partial == Planning.AnswerPartiality.Stopped;
+        var failed = partial == Planning.AnswerPartiality.StepsFailed;
         var sections = Sections(results);
         var text = new StringBuilder();
         text.Append("# ").Append(goal).Append("\n\n");
@@ -66,10 +66,10 @@ internal static partial class OfflineWriter
         return text.ToString().TrimEnd();
     }
 
-    public static string Compare(string user)
+    public static string Compare(string criteriaText, string itemsText)
     {
-        var criteria = OfflineChatClient.Field(user, "Criteria").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var items = OfflineChatClient.After(user, "Items:").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var criteria = criteriaText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var items = itemsText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var text = new StringBuilder("| Item | ").Append(string.Join(" | ", criteria)).Append(" |\n|---|").Append(string.Concat(criteria.Select(_ => "---|"))).Append('\n');
         foreach (var item in items)
         {
@@ -80,7 +80,7 @@ internal static partial class OfflineWriter
         return text.Append("\nArranged by the offline model from the descriptions given.").ToString();
     }
 
-    public static string AnalysisProgram(string language) => language == "python"
+    public static string AnalysisProgram(string language) => language.Trim().Equals("python", StringComparison.OrdinalIgnoreCase)
         ? """
           ```python
           import re

@@ -31,27 +31,26 @@ internal sealed class ModelGateway
     public PromptLibrary Prompts => _prompts;
 
     /// <summary>Invokes a prompt and returns the model's text.</summary>
-    /// <param name="prompt">The prompt function's name.</param>
-    /// <param name="inputs">The prompt's inputs.</param>
+    /// <param name="inputs">The prompt's inputs; they name the prompt.</param>
     /// <param name="kernel">The kernel to call through (e.g. a clone with fewer plugins); the run's kernel when null.</param>
     /// <param name="configure">Changes to the prompt's execution settings for this call.</param>
     /// <param name="always">Make the call even when the budget is spent (the final answer).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<FunctionResult> InvokeAsync(
-        string prompt,
-        IDictionary<string, object?> inputs,
+        PromptInputs inputs,
         Kernel? kernel = null,
         Action<PromptExecutionSettings>? configure = null,
         bool always = false,
         CancellationToken cancellationToken = default)
     {
+        var prompt = inputs.Prompt;
         Meter.BeginCall(always);
         var function = _prompts.Get(prompt);
         using var span = PlansmithTelemetry.Start("chat", prompt, System.Diagnostics.ActivityKind.Client);
         FunctionResult result;
         try
         {
-            result = await function.InvokeAsync(kernel ?? _kernel, Arguments(function, inputs, configure), cancellationToken).ConfigureAwait(false);
+            result = await _prompts.InvokeAsync(kernel ?? _kernel, inputs, Arguments(function, inputs, configure), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not (OperationCanceledException or BudgetExceededException or ModelCallException))
         {
@@ -82,11 +81,12 @@ internal sealed class ModelGateway
     /// </summary>
     /// <exception cref="ModelCallException">The call failed or the answer is not whole.</exception>
     public async IAsyncEnumerable<string> InvokeStreamingAsync(
-        string prompt,
-        IDictionary<string, object?> inputs,
+        PromptInputs inputs,
         bool always = false,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var prompt = inputs.Prompt;
+        var call = new PromptCall(prompt, inputs);
         Meter.BeginCall(always);
         var function = _prompts.Get(prompt);
         using var span = PlansmithTelemetry.Start("chat", prompt, System.Diagnostics.ActivityKind.Client);
@@ -103,7 +103,15 @@ internal sealed class ModelGateway
                 StreamingChatMessageContent chunk;
                 try
                 {
-                    if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                    // The call is made current for each step of the stream: an async iterator does not
+                    // keep it between steps, and the request goes out during the first.
+                    ValueTask<bool> next;
+                    using (PromptCall.Begin(call))
+                    {
+                        next = enumerator.MoveNextAsync();
+                    }
+
+                    if (!await next.ConfigureAwait(false))
                     {
                         break;
                     }
@@ -171,7 +179,7 @@ internal sealed class ModelGateway
             _ => null,
         };
 
-    private static KernelArguments Arguments(KernelFunction function, IDictionary<string, object?> inputs, Action<PromptExecutionSettings>? configure)
+    private static KernelArguments Arguments(KernelFunction function, PromptInputs inputs, Action<PromptExecutionSettings>? configure)
     {
         var configured = function.ExecutionSettings is { } all
             ? all.TryGetValue(PromptExecutionSettings.DefaultServiceId, out var preferred) ? preferred : all.Values.FirstOrDefault()
@@ -185,6 +193,6 @@ internal sealed class ModelGateway
         };
         configure?.Invoke(settings);
         var key = settings.ServiceId ?? PromptExecutionSettings.DefaultServiceId;
-        return new KernelArguments(inputs, new Dictionary<string, PromptExecutionSettings> { [key] = settings });
+        return new KernelArguments(inputs.ToArguments(), new Dictionary<string, PromptExecutionSettings> { [key] = settings });
     }
 }

@@ -676,12 +676,21 @@ public sealed partial class PlanningAgent : IDisposable
         private async Task<(string Answer, string? Error)> SynthesizeAsync(AgentRunStatus status, string? error, CancellationToken cancellationToken)
         {
             var plan = _plan ?? new Plan([], _goal);
-            var notes = AnswerNotes.For(status, error);
-            var inputs = new Dictionary<string, object?>
+            var notes = status is AgentRunStatus.BudgetExhausted or AgentRunStatus.Failed
+                ? await _agent.Prompts.RenderFragmentAsync(PromptNames.Synthesize, new SynthesizeNoteInputs(error ?? "unknown") { Budget = status == AgentRunStatus.BudgetExhausted }, cancellationToken).ConfigureAwait(false)
+                : string.Empty;
+            var inputs = new SynthesizeInputs(
+                _goal,
+                plan.Steps.Count == 0 ? "none" : PromptText.Results(plan, [.. plan.Steps.Select(s => RecordOf(s.Id))], _options.MaxOutputCharsInPrompt),
+                notes)
             {
-                ["goal"] = _goal,
-                ["results"] = plan.Steps.Count == 0 ? "No step ran." : PromptText.Results(plan, [.. plan.Steps.Select(s => RecordOf(s.Id))], _options.MaxOutputCharsInPrompt),
-                ["notes"] = notes,
+                Partial = status switch
+                {
+                    AgentRunStatus.BudgetExhausted => AnswerPartiality.Stopped,
+                    AgentRunStatus.Failed => AnswerPartiality.StepsFailed,
+                    _ => AnswerPartiality.None,
+                },
+                PartialReason = status is AgentRunStatus.BudgetExhausted or AgentRunStatus.Failed ? error : null,
             };
 
             // The answer's own calls are always allowed, so that a run stopped by its budget still
@@ -699,7 +708,7 @@ public sealed partial class PlanningAgent : IDisposable
                 {
                     text = attempt == 0
                         ? await StreamAnswerAsync(inputs, cancellationToken).ConfigureAwait(false)
-                        : (await _gateway.InvokeAsync(PromptNames.Synthesize, inputs, always: true, cancellationToken: cancellationToken).ConfigureAwait(false)).GetValue<string>() ?? string.Empty;
+                        : (await _gateway.InvokeAsync(inputs, always: true, cancellationToken: cancellationToken).ConfigureAwait(false)).GetValue<string>() ?? string.Empty;
                 }
                 catch (Exception ex) when (ex is not RunStoreException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
                 {
@@ -741,10 +750,10 @@ public sealed partial class PlanningAgent : IDisposable
         }
 
         /// <summary>Streams the answer, reporting each piece; the text only when the stream ended whole.</summary>
-        private async Task<string> StreamAnswerAsync(Dictionary<string, object?> inputs, CancellationToken cancellationToken)
+        private async Task<string> StreamAnswerAsync(SynthesizeInputs inputs, CancellationToken cancellationToken)
         {
             var answer = new StringBuilder();
-            await foreach (var piece in _gateway.InvokeStreamingAsync(PromptNames.Synthesize, inputs, always: true, cancellationToken).ConfigureAwait(false))
+            await foreach (var piece in _gateway.InvokeStreamingAsync(inputs, always: true, cancellationToken).ConfigureAwait(false))
             {
                 var room = _options.MaxAnswerChars + 1 - answer.Length;
                 var kept = piece.Length <= room ? piece : piece[..room];

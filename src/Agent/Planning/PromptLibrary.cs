@@ -80,6 +80,45 @@ public sealed partial class PromptLibrary : IDisposable
             ? entry.Function
             : throw new KeyNotFoundException($"No prompt named '{name}'. Known prompts: {string.Join(", ", _entries.Keys.Order(StringComparer.Ordinal))}.");
 
+    /// <summary>
+    /// Invokes the prompt <paramref name="inputs"/> are for, with <see cref="PromptCall.Current"/> set
+    /// for the call so the chat service (and the <c>X-Plansmith-Prompt</c> header) know which prompt
+    /// the request belongs to. Call Plansmith's prompts through here, not through <see cref="Get"/>.
+    /// </summary>
+    /// <param name="kernel">The kernel to call through.</param>
+    /// <param name="inputs">The prompt's inputs; they name the prompt.</param>
+    /// <param name="arguments">Arguments with execution settings to use instead of the prompt's own; built from <paramref name="inputs"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<FunctionResult> InvokeAsync(Kernel kernel, PromptInputs inputs, KernelArguments? arguments = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        ArgumentNullException.ThrowIfNull(inputs);
+        var function = Get(inputs.Prompt);
+        using (PromptCall.Begin(new PromptCall(inputs.Prompt, inputs)))
+        {
+            return await function.InvokeAsync(kernel, arguments ?? inputs.ToArguments(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The text of a prompt's fragment (<c>PROMPT/FRAGMENT.txt</c>) with its inputs filled in, to pass
+    /// as one of the prompt's inputs. Values are not encoded here: the prompt encodes its inputs.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The prompt has no such fragment.</exception>
+    public async Task<string> RenderFragmentAsync(string prompt, FragmentInputs inputs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var entry = _entries.TryGetValue(prompt, out var found)
+            ? found
+            : throw new KeyNotFoundException($"No prompt named '{prompt}'.");
+        var template = entry.Fragments.TryGetValue(inputs.Fragment, out var text)
+            ? text
+            : throw new KeyNotFoundException($"Prompt '{prompt}' has no fragment '{inputs.Fragment}': add {prompt}/{inputs.Fragment}.txt.");
+        var config = new PromptTemplateConfig(template) { AllowDangerouslySetContent = true };
+        var rendered = await new KernelPromptTemplateFactory { AllowDangerouslySetContent = true }.Create(config).RenderAsync(new Kernel(), inputs.ToArguments(), cancellationToken).ConfigureAwait(false);
+        return rendered.Trim();
+    }
+
     /// <summary>Whether <paramref name="function"/> is one of the prompt functions in effect.</summary>
     public bool Owns(KernelFunction function) => _entries.Values.Any(e => ReferenceEquals(e.Function, function));
 
@@ -126,7 +165,9 @@ public sealed partial class PromptLibrary : IDisposable
         }
 
         var problems = new List<string>();
-        LoadDirectory(directory, new Dictionary<string, Entry>(StringComparer.Ordinal), problems, NullLoggerFactory.Instance);
+        var entries = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        LoadBuiltIn(entries, [], NullLoggerFactory.Instance);
+        LoadDirectory(directory, entries, problems, NullLoggerFactory.Instance);
         return problems;
     }
 
@@ -186,7 +227,11 @@ public sealed partial class PromptLibrary : IDisposable
         {
             var template = ReadResource(assembly, $"{ResourcePrefix}{name}/skprompt.txt");
             var config = ReadResource(assembly, $"{ResourcePrefix}{name}/config.json");
-            if (TryCreate(name, template, config, BuiltInSource, $"built-in {name}", problems, loggerFactory) is { } entry)
+            var fragments = assembly.GetManifestResourceNames()
+                .Select(n => n.Replace('\\', '/'))
+                .Where(n => n.StartsWith($"{ResourcePrefix}{name}/", StringComparison.Ordinal) && n.EndsWith(".txt", StringComparison.Ordinal) && !n.EndsWith("/skprompt.txt", StringComparison.Ordinal))
+                .ToDictionary(n => n[($"{ResourcePrefix}{name}/".Length)..^".txt".Length], n => ReadResource(assembly, n)!, StringComparer.Ordinal);
+            if (TryCreate(name, template, config, fragments, BuiltInSource, $"built-in {name}", problems, loggerFactory) is { } entry)
             {
                 entries[name] = entry;
             }
@@ -206,7 +251,15 @@ public sealed partial class PromptLibrary : IDisposable
             var name = Path.GetFileName(folder);
             var configPath = Path.Combine(folder, "config.json");
             var config = File.Exists(configPath) ? File.ReadAllText(configPath) : null;
-            if (TryCreate(name, File.ReadAllText(templatePath), config, Path.GetFullPath(folder), templatePath, problems, loggerFactory) is { } entry)
+
+            // A fragment the folder does not have stays built in, like a prompt the folder does not have.
+            var fragments = entries.TryGetValue(name, out var builtIn) ? new Dictionary<string, string>(builtIn.Fragments, StringComparer.Ordinal) : new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var file in System.IO.Directory.EnumerateFiles(folder, "*.txt").Where(f => Path.GetFileName(f) != "skprompt.txt"))
+            {
+                fragments[Path.GetFileNameWithoutExtension(file)] = File.ReadAllText(file);
+            }
+
+            if (TryCreate(name, File.ReadAllText(templatePath), config, fragments, Path.GetFullPath(folder), templatePath, problems, loggerFactory) is { } entry)
             {
                 entries[name] = entry;
             }
@@ -226,7 +279,7 @@ public sealed partial class PromptLibrary : IDisposable
         return reader.ReadToEnd();
     }
 
-    private static Entry? TryCreate(string name, string? template, string? configJson, string source, string where, List<string> problems, ILoggerFactory loggerFactory)
+    private static Entry? TryCreate(string name, string? template, string? configJson, Dictionary<string, string> fragments, string source, string where, List<string> problems, ILoggerFactory loggerFactory)
     {
         var before = problems.Count;
         if (string.IsNullOrWhiteSpace(template))
@@ -258,9 +311,30 @@ public sealed partial class PromptLibrary : IDisposable
                     problems.Add($"{ConfigPath(where)}: input '{input}' is not declared. Add {{\"name\": \"{input}\"}} to input_variables.");
                 }
 
-                if (!Regex.IsMatch(template, @"\{\{\s*\$" + Regex.Escape(input) + @"\s*\}\}", RegexOptions.IgnoreCase))
+                if (!Used(template, input))
                 {
                     problems.Add($"{where}: input '{input}' is never used. Put {{{{${input}}}}} where the prompt needs it.");
+                }
+            }
+        }
+
+        if (PromptNames.RequiredFragments.TryGetValue(name, out var requiredFragments))
+        {
+            var folder = where.EndsWith("skprompt.txt", StringComparison.Ordinal) ? where[..^"skprompt.txt".Length] : where + " ";
+            foreach (var (fragment, inputsType) in requiredFragments)
+            {
+                if (!fragments.TryGetValue(fragment, out var text))
+                {
+                    problems.Add($"{folder}{fragment}.txt: the fragment is missing. Copy it from the built-in prompts.");
+                    continue;
+                }
+
+                foreach (var input in InputNames.Of(inputsType))
+                {
+                    if (!Used(text, input))
+                    {
+                        problems.Add($"{folder}{fragment}.txt: input '{input}' is never used. Put {{{{${input}}}}} where the fragment needs it.");
+                    }
                 }
             }
         }
@@ -275,7 +349,7 @@ public sealed partial class PromptLibrary : IDisposable
         {
             var function = KernelFunctionFactory.CreateFromPrompt(config, loggerFactory: loggerFactory);
             var info = new PromptInfo(name, source, config.Description ?? string.Empty, [.. config.InputVariables.Select(v => v.Name)], template);
-            return new Entry(function, info);
+            return new Entry(function, info, fragments);
         }
         catch (Exception ex) when (ex is KernelException or ArgumentException)
         {
@@ -311,7 +385,10 @@ public sealed partial class PromptLibrary : IDisposable
     [GeneratedRegex(@"\{\{.*?\}\}", RegexOptions.Singleline)]
     private static partial Regex TemplateBlock();
 
-    private sealed record Entry(KernelFunction Function, PromptInfo Info);
+    private static bool Used(string template, string input) =>
+        Regex.IsMatch(template, @"\{\{\s*\$" + Regex.Escape(input) + @"\s*\}\}", RegexOptions.IgnoreCase);
+
+    private sealed record Entry(KernelFunction Function, PromptInfo Info, IReadOnlyDictionary<string, string> Fragments);
 
     private static partial class Log
     {

@@ -33,18 +33,32 @@ public static class PromptNames
     /// <summary>Compares items on criteria (the synthesize plugin).</summary>
     public const string Compare = "compare";
 
-    /// <summary>Every required function with the inputs its template must declare and use.</summary>
-    public static IReadOnlyDictionary<string, IReadOnlyList<string>> RequiredInputs { get; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+    /// <summary>The typed inputs of every required function: the single source of its input names.</summary>
+    public static IReadOnlyDictionary<string, Type> InputTypes { get; } = new Dictionary<string, Type>(StringComparer.Ordinal)
     {
-        [PlanCreate] = ["goal", "tools", "agents", "max_steps", "context", "feedback"],
-        [PlanReflect] = ["goal", "plan", "tools", "agents", "max_steps"],
-        [PlanRevise] = ["goal", "plan", "completed", "failed_step", "error", "tools", "agents", "max_steps", "feedback"],
-        [PlanDecompose] = ["goal", "subgoal", "context", "tools", "agents", "max_steps", "feedback"],
-        [StepExecute] = ["goal", "step", "context", "instructions"],
-        [StepVerify] = ["goal", "claim", "context"],
-        [Synthesize] = ["goal", "results", "notes"],
-        [Route] = ["request", "tools"],
-        [AnalyzeCode] = ["language", "question", "data", "feedback"],
-        [Compare] = ["items", "criteria", "format"],
+        [PlanCreate] = typeof(PlanCreateInputs),
+        [PlanReflect] = typeof(PlanReflectInputs),
+        [PlanRevise] = typeof(PlanReviseInputs),
+        [PlanDecompose] = typeof(PlanDecomposeInputs),
+        [StepExecute] = typeof(StepExecuteInputs),
+        [StepVerify] = typeof(StepVerifyInputs),
+        [Synthesize] = typeof(SynthesizeInputs),
+        [Route] = typeof(RouteInputs),
+        [AnalyzeCode] = typeof(AnalyzeCodeInputs),
+        [Compare] = typeof(CompareInputs),
+    };
+
+    /// <summary>Every required function with the inputs its template must declare and use.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> RequiredInputs { get; } =
+        InputTypes.ToDictionary(p => p.Key, p => InputNames.Of(p.Value), StringComparer.Ordinal);
+
+    /// <summary>The fragments each function needs (<c>NAME/FRAGMENT.txt</c>), with the typed inputs each must use.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, Type>> RequiredFragments { get; } = new Dictionary<string, IReadOnlyDictionary<string, Type>>(StringComparer.Ordinal)
+    {
+        [PlanCreate] = new Dictionary<string, Type> { [PlanFeedbackInputs.Name] = typeof(PlanFeedbackInputs) },
+        [PlanRevise] = new Dictionary<string, Type> { [PlanFeedbackInputs.Name] = typeof(PlanFeedbackInputs) },
+        [PlanDecompose] = new Dictionary<string, Type> { [PlanFeedbackInputs.Name] = typeof(PlanFeedbackInputs) },
+        [AnalyzeCode] = new Dictionary<string, Type> { [AnalyzeFeedbackInputs.Name] = typeof(AnalyzeFeedbackInputs) },
+        [Synthesize] = new Dictionary<string, Type> { [SynthesizeNoteInputs.BudgetNote] = typeof(SynthesizeNoteInputs), [SynthesizeNoteInputs.FailedNote] = typeof(SynthesizeNoteInputs) },
     };
 }

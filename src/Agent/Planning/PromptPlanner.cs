@@ -42,7 +42,7 @@ internal sealed class PromptPlanner
     public async Task<RouteDecision> RouteAsync(string request, CancellationToken cancellationToken)
     {
         using var span = PlansmithTelemetry.Start("route");
-        var reply = await CallAsync(PromptNames.Route, new() { ["request"] = request, ["tools"] = _tools }, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(new RouteInputs(request, _tools), cancellationToken).ConfigureAwait(false);
         using var document = PlanJson.ExtractJson(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("plan", out _));
         if (document?.RootElement is { ValueKind: JsonValueKind.Object } root
             && root.TryGetProperty("plan", out var plan) && plan.ValueKind == JsonValueKind.False
@@ -61,15 +61,7 @@ internal sealed class PromptPlanner
         using var span = PlansmithTelemetry.Start("plan");
         var plan = await RequestPlanAsync(
             PromptNames.PlanCreate,
-            feedback => new()
-            {
-                ["goal"] = goal,
-                ["tools"] = _tools,
-                ["agents"] = _agents,
-                ["max_steps"] = _options.MaxSteps.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["context"] = context ?? string.Empty,
-                ["feedback"] = feedback,
-            },
+            feedback => new PlanCreateInputs(goal, _tools, _agents, _options.MaxSteps, context ?? string.Empty, feedback),
             reply => PlanJson.Parse(reply, goal),
             plan => Validate(plan, _options.MaxSteps),
             cancellationToken).ConfigureAwait(false);
@@ -81,15 +73,7 @@ internal sealed class PromptPlanner
     {
         using var span = PlansmithTelemetry.Start("reflect");
         var reply = await CallAsync(
-            PromptNames.PlanReflect,
-            new()
-            {
-                ["goal"] = plan.Goal ?? string.Empty,
-                ["plan"] = PlanJson.Serialize(plan),
-                ["tools"] = _tools,
-                ["agents"] = _agents,
-                ["max_steps"] = _options.MaxSteps.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
+            new PlanReflectInputs(plan.Goal ?? string.Empty, PlanJson.Serialize(plan), _tools, _agents, _options.MaxSteps),
             cancellationToken).ConfigureAwait(false);
         using var document = PlanJson.ExtractJson(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("approved", out _));
         if (document?.RootElement is not { ValueKind: JsonValueKind.Object } root || !root.TryGetProperty("approved", out var approvedElement))
@@ -137,18 +121,16 @@ internal sealed class PromptPlanner
         var failedStep = plan.FindStep(failedStepId);
         return await RequestPlanAsync(
             PromptNames.PlanRevise,
-            feedback => new()
-            {
-                ["goal"] = plan.Goal ?? string.Empty,
-                ["plan"] = PlanJson.Serialize(plan),
-                ["completed"] = PromptText.Outputs(plan, completedSteps.Select(s => s.Id), outputs, _options.MaxOutputCharsInPrompt),
-                ["failed_step"] = failedStep is null ? failedStepId : PlanJson.Serialize(new Plan([failedStep]), indented: false),
-                ["error"] = error,
-                ["tools"] = _tools,
-                ["agents"] = _agents,
-                ["max_steps"] = _options.MaxSteps.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["feedback"] = feedback,
-            },
+            feedback => new PlanReviseInputs(
+                plan.Goal ?? string.Empty,
+                PlanJson.Serialize(plan),
+                PromptText.Outputs(plan, completedSteps.Select(s => s.Id), outputs, _options.MaxOutputCharsInPrompt),
+                failedStep is null ? failedStepId : PlanJson.Serialize(new Plan([failedStep]), indented: false),
+                error,
+                _tools,
+                _agents,
+                _options.MaxSteps,
+                feedback),
             reply =>
             {
                 var remaining = PlanJson.Parse(reply, plan.Goal);
@@ -174,16 +156,7 @@ internal sealed class PromptPlanner
         var atomic = false;
         var plan = await RequestPlanAsync(
             PromptNames.PlanDecompose,
-            feedback => new()
-            {
-                ["goal"] = goal,
-                ["subgoal"] = subgoal.Description,
-                ["context"] = context,
-                ["tools"] = _tools,
-                ["agents"] = _agents,
-                ["max_steps"] = _options.MaxChildSteps.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["feedback"] = feedback,
-            },
+            feedback => new PlanDecomposeInputs(goal, subgoal.Description, context, _tools, _agents, _options.MaxChildSteps, feedback),
             reply =>
             {
                 using var document = PlanJson.ExtractJson(reply, e => e.ValueKind == JsonValueKind.Object && (e.TryGetProperty("atomic", out _) || e.TryGetProperty("steps", out _)));
@@ -203,7 +176,7 @@ internal sealed class PromptPlanner
 
     private async Task<Plan> RequestPlanAsync(
         string prompt,
-        Func<string, Dictionary<string, object?>> inputs,
+        Func<string, PromptInputs> inputs,
         Func<string, Plan> parse,
         Func<Plan, IReadOnlyList<PlanProblem>> validate,
         CancellationToken cancellationToken)
@@ -212,7 +185,7 @@ internal sealed class PromptPlanner
         IReadOnlyList<PlanProblem> problems = [];
         for (var attempt = 1; attempt <= _options.MaxPlanAttempts; attempt++)
         {
-            var reply = await CallAsync(prompt, inputs(feedback), cancellationToken).ConfigureAwait(false);
+            var reply = await CallAsync(inputs(feedback), cancellationToken).ConfigureAwait(false);
             try
             {
                 var plan = parse(reply);
@@ -228,9 +201,10 @@ internal sealed class PromptPlanner
             }
 
             await _events.EmitAsync(new PlanRejected(_events.Now, _events.Progress, prompt, attempt, problems)).ConfigureAwait(false);
-            feedback = "Your previous answer was rejected. Fix every problem below and answer again with the whole JSON object:\n"
-                       + string.Join('\n', problems.Select(p => "- " + p))
-                       + "\n\nYour previous answer was:\n" + PromptText.Short(reply, 4_000);
+            feedback = await _gateway.Prompts.RenderFragmentAsync(
+                prompt,
+                new PlanFeedbackInputs(string.Join('\n', problems.Select(p => "- " + p)), PromptText.Short(reply, 4_000)),
+                cancellationToken).ConfigureAwait(false);
         }
 
         throw new PlanningFailedException(prompt, _options.MaxPlanAttempts, problems);
@@ -239,14 +213,14 @@ internal sealed class PromptPlanner
     private IReadOnlyList<PlanProblem> Validate(Plan plan, int maxSteps) =>
         new PlanValidator(new PlanValidationOptions { MaxSteps = maxSteps }).Check(plan, _kernel.Plugins, [.. _options.Agents.Keys]);
 
-    private async Task<string> CallAsync(string prompt, Dictionary<string, object?> inputs, CancellationToken cancellationToken)
+    private async Task<string> CallAsync(PromptInputs inputs, CancellationToken cancellationToken)
     {
         const int MalformedRetries = 2;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                var result = await _gateway.InvokeAsync(prompt, inputs, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var result = await _gateway.InvokeAsync(inputs, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return result.GetValue<string>() ?? string.Empty;
             }
             catch (ModelCallException ex) when (ex.IsIncomplete && attempt < MalformedRetries)

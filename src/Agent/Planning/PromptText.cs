@@ -32,14 +32,14 @@ internal static class PromptText
             }
         }
 
-        return text.Length == 0 ? "none: every step is done by a model without tools" : text.ToString().TrimEnd();
+        return text.Length == 0 ? "none" : text.ToString().TrimEnd();
     }
 
     public static string Agents(IDictionary<string, AgentProfile> agents)
     {
         if (agents.Count == 0)
         {
-            return "none: leave \"agent\" out";
+            return "none";
         }
 
         return string.Join('\n', agents.Select(a =>

@@ -71,16 +71,8 @@ public sealed partial class AnalyzePlugin
         var code = string.Empty;
         for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
-            var reply = await prompts.Get(PromptNames.AnalyzeCode).InvokeAsync(
-                kernel,
-                new KernelArguments
-                {
-                    ["language"] = chosen,
-                    ["question"] = question,
-                    ["data"] = data.Length > _options.DataPreviewChars ? data[.._options.DataPreviewChars] + $"\n[… {data.Length - _options.DataPreviewChars} more characters in DATA]" : data,
-                    ["feedback"] = feedback,
-                },
-                cancellationToken).ConfigureAwait(false);
+            var preview = data.Length > _options.DataPreviewChars ? data[.._options.DataPreviewChars] + $"\n[… {data.Length - _options.DataPreviewChars} more characters in DATA]" : data;
+            var reply = await prompts.InvokeAsync(kernel, new AnalyzeCodeInputs(chosen, question, preview, feedback), cancellationToken: cancellationToken).ConfigureAwait(false);
             code = ExtractCode(reply.GetValue<string>() ?? string.Empty);
             last = await RunAsync(chosen, Prelude(chosen, data) + code, cancellationToken).ConfigureAwait(false);
             if (last.Succeeded && last.Stdout.Trim().Length > 0)
@@ -88,10 +80,18 @@ public sealed partial class AnalyzePlugin
                 return JsonSerializer.Serialize(new { answer = last.Stdout.Trim(), language = chosen, code, attempts = attempt }, Json);
             }
 
-            feedback = $"Your previous program failed (attempt {attempt} of {_options.MaxAttempts}):\n```{chosen}\n{code}\n```\n"
-                       + (last.LimitHit is { } limit ? $"It hit the sandbox's {limit} limit. " : string.Empty)
-                       + (last.Stdout.Trim().Length == 0 && last.ExitCode == 0 ? "It printed nothing; print the answer. " : string.Empty)
-                       + $"Exit code {last.ExitCode}. Error output:\n{Tail(last.Stderr, 2_000)}\nWrite a corrected program.";
+            feedback = await prompts.RenderFragmentAsync(
+                PromptNames.AnalyzeCode,
+                new AnalyzeFeedbackInputs(
+                    attempt,
+                    _options.MaxAttempts,
+                    chosen,
+                    code,
+                    last.LimitHit?.ToString() ?? "none",
+                    last.ExitCode,
+                    last.Stdout.Trim().Length == 0 ? "nothing" : Tail(last.Stdout, 500),
+                    Tail(last.Stderr, 2_000)),
+                cancellationToken).ConfigureAwait(false);
         }
 
         throw new InvalidOperationException($"The analysis failed after {_options.MaxAttempts} programs. Last error (exit {last!.ExitCode}{(last.LimitHit is { } hit ? ", " + hit + " limit" : string.Empty)}): {Tail(last.Stderr, 500)}");

@@ -29,10 +29,7 @@ public sealed class SynthesizePlugin
         [Description("The findings: search results, analyses, notes.")] string findings,
         CancellationToken cancellationToken = default)
     {
-        var result = await _prompts.Get(PromptNames.Synthesize).InvokeAsync(
-            kernel,
-            new KernelArguments { ["goal"] = goal, ["results"] = findings, ["notes"] = string.Empty },
-            cancellationToken).ConfigureAwait(false);
+        var result = await _prompts.InvokeAsync(kernel, new SynthesizeInputs(goal, findings, string.Empty), cancellationToken: cancellationToken).ConfigureAwait(false);
         return result.GetValue<string>() ?? string.Empty;
     }
 
@@ -46,13 +43,8 @@ public sealed class SynthesizePlugin
         [Description("Whether to lay the comparison out as a table (one row per item, one column per criterion).")] bool table = true,
         CancellationToken cancellationToken = default)
     {
-        var format = table
-            ? "Lay the comparison out as a Markdown table with one row per item and one column per criterion."
-            : "Write the comparison as a short section per criterion.";
-        var result = await _prompts.Get(PromptNames.Compare).InvokeAsync(
-            kernel,
-            new KernelArguments { ["items"] = items, ["criteria"] = criteria, ["format"] = format },
-            cancellationToken).ConfigureAwait(false);
+        var inputs = new CompareInputs(items, criteria, table ? CompareInputs.Table : CompareInputs.Sections);
+        var result = await _prompts.InvokeAsync(kernel, inputs, cancellationToken: cancellationToken).ConfigureAwait(false);
         return result.GetValue<string>() ?? string.Empty;
     }
 }

@@ -52,7 +52,7 @@ public sealed class PlansmithServiceCollectionExtensionsTests
             : new ModelReply("Four."));
         var services = new ServiceCollection();
         services.AddKernel()
-            .AddOpenAIChatCompletion("scripted-model", new Uri("http://scripted.invalid/v1/"), TestAgents.ApiKey, httpClient: new HttpClient(new ScriptedOpenAIHandler(model)))
+            .AddOpenAIChatCompletion("scripted-model", new Uri("http://scripted.invalid/v1/"), TestAgents.ApiKey, httpClient: new HttpClient(new Plansmith.Agent.Hosting.PromptHeaderHandler { InnerHandler = new ScriptedOpenAIHandler(model) }))
             .Plugins.AddFromType<MathPlugin>("math");
         services.AddPlansmith(o => { o.UseRouter = false; o.MaxReflectionRounds = 0; });
         using var provider = services.BuildServiceProvider();

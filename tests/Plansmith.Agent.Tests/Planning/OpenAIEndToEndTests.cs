@@ -32,7 +32,7 @@ public sealed class OpenAIEndToEndTests
             _ => throw new InvalidOperationException("unexpected " + r.Prompt),
         });
         await using var server = new LoopbackOpenAIServer(model);
-        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("scripted-model", server.BaseAddress, TestAgents.ApiKey).Build();
+        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("scripted-model", server.BaseAddress, TestAgents.ApiKey, httpClient: new HttpClient(new Plansmith.Agent.Hosting.PromptHeaderHandler { InnerHandler = new SocketsHttpHandler() })).Build();
         kernel.Plugins.AddFromType<MathPlugin>("math");
         kernel.Plugins.AddFromType<TextPlugin>("text");
         using var agent = new PlanningAgent(kernel, TestAgents.Options());
@@ -86,7 +86,7 @@ public sealed class OpenAIEndToEndTests
             _ => new ModelReply("upstream exploded", Status: 400),
         });
         await using var server = new LoopbackOpenAIServer(model);
-        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("scripted-model", server.BaseAddress, TestAgents.ApiKey).Build();
+        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("scripted-model", server.BaseAddress, TestAgents.ApiKey, httpClient: new HttpClient(new Plansmith.Agent.Hosting.PromptHeaderHandler { InnerHandler = new SocketsHttpHandler() })).Build();
         kernel.Plugins.AddFromType<MathPlugin>("math");
         using var agent = new PlanningAgent(kernel, TestAgents.Options());
 

@@ -49,7 +49,7 @@ public sealed class AnalyzeUnicodeDataTests : IDisposable
             : "const out = []; for (let i = 0; i < DATA.length; ) { const c = DATA.codePointAt(i); out.push(c); i += c > 0xFFFF ? 2 : 1; } console.log(JSON.stringify(out))";
         var model = new ScriptedModel(_ => new ModelReply($"```{language}\n{program}\n```"));
         var kernel = Kernel.CreateBuilder()
-            .AddOpenAIChatCompletion("scripted-model", new Uri("http://scripted.invalid/v1/"), "sk-test", httpClient: new HttpClient(new ScriptedOpenAIHandler(model)))
+            .AddOpenAIChatCompletion("scripted-model", new Uri("http://scripted.invalid/v1/"), "sk-test", httpClient: new HttpClient(new Plansmith.Agent.Hosting.PromptHeaderHandler { InnerHandler = new ScriptedOpenAIHandler(model) }))
             .Build();
         using var resources = kernel.Plugins.AddPlansmithPlugins(new PlansmithPluginsOptions { EnableFetch = false }, _prompts);
 

@@ -30,7 +30,7 @@ public sealed class PlansmithPluginsTests : IDisposable
 
     private static Kernel KernelFor(ScriptedModel model) =>
         Kernel.CreateBuilder()
-            .AddOpenAIChatCompletion("scripted-model", new Uri("http://scripted.invalid/v1/"), "sk-test", httpClient: new HttpClient(new ScriptedOpenAIHandler(model)))
+            .AddOpenAIChatCompletion("scripted-model", new Uri("http://scripted.invalid/v1/"), "sk-test", httpClient: new HttpClient(new Plansmith.Agent.Hosting.PromptHeaderHandler { InnerHandler = new ScriptedOpenAIHandler(model) }))
             .Build();
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class PlansmithPluginsTests : IDisposable
         var attempts = 0;
         var model = new ScriptedModel(r =>
         {
-            Assert.Equal("unknown", r.Prompt);
+            Assert.Equal("analyze_code", r.Prompt);
             var broken = language == "python" ? "print(int(DATA.split()[99]))" : "console.log(DATA.split(' ')[99].length)";
             var fixedCode = language == "python"
                 ? "import re\nprint(sum(int(x) for x in re.findall(r'\\d+', DATA)))"

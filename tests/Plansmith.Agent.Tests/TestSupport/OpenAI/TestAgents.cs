@@ -12,7 +12,7 @@ public static class TestAgents
     public static Kernel Kernel(ScriptedModel model, Action<Kernel>? addPlugins = null)
     {
         var kernel = Microsoft.SemanticKernel.Kernel.CreateBuilder()
-            .AddOpenAIChatCompletion("scripted-model", new Uri("http://scripted.invalid/v1/"), ApiKey, httpClient: new HttpClient(new ScriptedOpenAIHandler(model)))
+            .AddOpenAIChatCompletion("scripted-model", new Uri("http://scripted.invalid/v1/"), ApiKey, httpClient: new HttpClient(new Plansmith.Agent.Hosting.PromptHeaderHandler { InnerHandler = new ScriptedOpenAIHandler(model) }))
             .Build();
         kernel.Plugins.AddFromType<MathPlugin>("math");
         kernel.Plugins.AddFromType<TextPlugin>("text");
