@@ -37,6 +37,13 @@ public sealed class BubblewrapPythonSandbox : ICodeSandbox
     /// <summary>For tests: run as this user id instead of the host's (or a random one when root).</summary>
     internal int? UserIdOverride { get; init; }
 
+    /// <summary>
+    /// For tests: variables that stand in for the host's environment (a secret there), added where a
+    /// new process inherits the host's; the jail must not see them. Per sandbox, so a test never
+    /// changes its own process's environment.
+    /// </summary>
+    internal IReadOnlyDictionary<string, string>? HostEnvironmentForTests { get; init; }
+
     /// <inheritdoc />
     public async Task<CodeRunResult> RunAsync(string code, SandboxLimits limits, CancellationToken cancellationToken = default)
     {
@@ -64,6 +71,7 @@ public sealed class BubblewrapPythonSandbox : ICodeSandbox
             // Threads take their stack size from this; at the default 8 MiB the address-space limit
             // (256 MiB) would stop the sixth thread long before the process limit.
             StackBytes = 2L << 20,
+            HostEnvironmentForTests = HostEnvironmentForTests,
         };
         command.Arguments.Add("-I");
         command.Arguments.Add("main.py");

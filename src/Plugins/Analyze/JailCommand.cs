@@ -51,6 +51,9 @@ internal sealed class JailCommand
     /// <summary>RLIMIT_STACK, which glibc also takes as each thread's stack size; 0 leaves it unset.</summary>
     public long StackBytes { get; init; }
 
+    /// <summary>For tests: stands in for variables in the host's environment, which a new process starts with.</summary>
+    public IReadOnlyDictionary<string, string>? HostEnvironmentForTests { get; init; }
+
     /// <summary>The command line for a bubblewrap jail.</summary>
     /// <param name="jail">The jail's programs.</param>
     /// <param name="seccompFile">A compiled seccomp filter, or null to run without one.</param>
@@ -208,7 +211,7 @@ internal sealed class JailCommand
         return limits;
     }
 
-    private static ProcessStartInfo NewStartInfo()
+    private ProcessStartInfo NewStartInfo()
     {
         var start = new ProcessStartInfo
         {
@@ -217,6 +220,10 @@ internal sealed class JailCommand
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in HostEnvironmentForTests ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         // Not only the code's environment: bwrap itself is visible from inside (/proc/1/environ).
         start.Environment.Clear();

@@ -155,18 +155,14 @@ public sealed class BubblewrapPythonSandboxTests
     public async Task Run_HostEnvironment_IsNotVisible()
     {
         const string secret = "sk-plansmith-test-secret-value";
-        Environment.SetEnvironmentVariable("PLANSMITH_TEST_API_KEY", secret);
-        try
-        {
-            var result = await RunAsync("import os\nprint(sorted(os.environ))\nprint(open('/proc/1/environ','rb').read())");
+        // The secret stands in for one in the host's environment; the test process's own stays untouched.
+        var sandbox = new BubblewrapPythonSandbox { HostEnvironmentForTests = new Dictionary<string, string> { ["PLANSMITH_TEST_API_KEY"] = secret } };
+        Assert.True(sandbox.Unavailable is null, sandbox.Unavailable);
 
-            Assert.DoesNotContain(secret, result.Stdout + result.Stderr, StringComparison.Ordinal);
-            Assert.DoesNotContain("PLANSMITH_TEST_API_KEY", result.Stdout, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("PLANSMITH_TEST_API_KEY", null);
-        }
+        var result = await sandbox.RunAsync("import os\nprint(sorted(os.environ))\nprint(open('/proc/1/environ','rb').read())", new SandboxLimits { Timeout = TimeSpan.FromSeconds(10) });
+
+        Assert.DoesNotContain(secret, result.Stdout + result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("PLANSMITH_TEST_API_KEY", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
