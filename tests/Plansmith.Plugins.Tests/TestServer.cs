@@ -1,80 +1,39 @@
 using System.Net;
-using System.Net.Sockets;
+using System.Text;
+using Plansmith.Plugins.Tests.Hostile;
 
 namespace Plansmith.Plugins.Tests;
 
-/// <summary>A loopback HTTP server answering with a handler, for the web providers and fetch_url.</summary>
+/// <summary>
+/// A loopback HTTP server answering with a handler, for the web providers and fetch_url. A
+/// <see cref="LoopbackHttpServer"/> underneath: bound to port 0 and the port read back, so no other
+/// process can take the port between choosing and binding it.
+/// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
-    private readonly Func<HttpListenerRequest, Task<(int Status, string ContentType, byte[] Body)>> _handler;
-    private readonly Task _loop;
+    private readonly LoopbackHttpServer _server;
 
-    public TestServer(Func<HttpListenerRequest, Task<(int Status, string ContentType, byte[] Body)>> handler)
+    public TestServer(Func<TestServerRequest, Task<(int Status, string ContentType, byte[] Body)>> handler)
     {
-        _handler = handler;
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(BaseAddress.ToString());
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
-    }
-
-    public Uri BaseAddress { get; }
-
-    public List<HttpListenerRequest> Requests { get; } = [];
-
-    public async ValueTask DisposeAsync()
-    {
-        _listener.Stop();
-        _listener.Close();
-        try
+        ArgumentNullException.ThrowIfNull(handler);
+        _server = new LoopbackHttpServer(async request =>
         {
-            await _loop;
-        }
-        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-        {
-        }
-    }
-
-    private async Task LoopAsync()
-    {
-        while (true)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
+            var received = new TestServerRequest(new Uri(BaseAddress, request.Target), request.Headers);
             lock (Requests)
             {
-                Requests.Add(context.Request);
+                Requests.Add(received);
             }
 
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    var (status, type, body) = await _handler(context.Request);
-                    context.Response.StatusCode = status;
-                    context.Response.ContentType = type;
-                    context.Response.ContentLength64 = body.Length;
-                    await context.Response.OutputStream.WriteAsync(body);
-                    context.Response.Close();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or IOException)
-                {
-                    // The client went away (a timeout test).
-                }
-            });
-        }
+            var (status, type, body) = await handler(received);
+            var reason = status == 200 ? "OK" : ((HttpStatusCode)status).ToString();
+            var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Type: {type}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
+            return [.. head, .. body];
+        });
     }
+
+    public Uri BaseAddress => _server.BaseAddress;
+
+    public List<TestServerRequest> Requests { get; } = [];
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

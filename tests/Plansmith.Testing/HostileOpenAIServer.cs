@@ -19,11 +19,23 @@ public sealed class HostileOpenAIServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<ModelRequest> _requests = new();
     private readonly ConcurrentBag<Task> _connections = [];
+    private readonly bool _awaitConnectionsOnDispose;
     private readonly Task _loop;
 
     public HostileOpenAIServer(Func<ModelRequest, Task<WireReply>> script)
+        : this(script, awaitConnectionsOnDispose: true)
+    {
+    }
+
+    /// <param name="script">The reply to each request.</param>
+    /// <param name="awaitConnectionsOnDispose">
+    /// False for a server whose scripts may wait on something the test never releases: dispose then
+    /// stops accepting and leaves those connections to end on their own.
+    /// </param>
+    internal HostileOpenAIServer(Func<ModelRequest, Task<WireReply>> script, bool awaitConnectionsOnDispose)
     {
         _script = script;
+        _awaitConnectionsOnDispose = awaitConnectionsOnDispose;
         _listener.Start();
         var port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         BaseAddress = new Uri($"http://127.0.0.1:{port}/v1/");
@@ -49,7 +61,10 @@ public sealed class HostileOpenAIServer : IAsyncDisposable
         try
         {
             await _loop;
-            await Task.WhenAll(_connections);
+            if (_awaitConnectionsOnDispose)
+            {
+                await Task.WhenAll(_connections);
+            }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -83,6 +98,12 @@ public sealed class HostileOpenAIServer : IAsyncDisposable
         try
         {
             var (path, headers, body) = await ReadRequestAsync(stream, _stop.Token);
+            if (path.Split('?')[0].TrimEnd('/') != "/v1/chat/completions")
+            {
+                await WriteAsync(stream, WireReply.Text("""{"error":{"message":"not found"}}""", status: 404), _stop.Token);
+                return;
+            }
+
             var request = new ModelRequest(body, path, headers.GetValueOrDefault("authorization"), headers.GetValueOrDefault(ModelRequest.PromptHeader.ToLowerInvariant()));
             _requests.Enqueue(request);
             var reply = await _script(request);
@@ -113,6 +134,24 @@ public sealed class HostileOpenAIServer : IAsyncDisposable
         head.Append("\r\n");
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()), cancellationToken);
         await stream.FlushAsync(cancellationToken);
+        if (reply.WriteBodyAsync is { } write)
+        {
+            await write(new ChunkedBodyStream(stream), cancellationToken);
+        }
+        else
+        {
+            await WritePiecesAsync(stream, reply, cancellationToken);
+        }
+
+        if (!reply.Cut)
+        {
+            await stream.WriteAsync("0\r\n\r\n"u8.ToArray(), cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+        }
+    }
+
+    private static async Task WritePiecesAsync(Stream stream, WireReply reply, CancellationToken cancellationToken)
+    {
         do
         {
             foreach (var piece in reply.Pieces)
@@ -134,12 +173,6 @@ public sealed class HostileOpenAIServer : IAsyncDisposable
             }
         }
         while (reply.Endless && !cancellationToken.IsCancellationRequested);
-
-        if (!reply.Cut)
-        {
-            await stream.WriteAsync("0\r\n\r\n"u8.ToArray(), cancellationToken);
-            await stream.FlushAsync(cancellationToken);
-        }
     }
 
     private static async Task<(string Path, Dictionary<string, string> Headers, string Body)> ReadRequestAsync(Stream stream, CancellationToken cancellationToken)
@@ -230,9 +263,50 @@ public sealed class HostileOpenAIServer : IAsyncDisposable
         200 => "OK",
         400 => "Bad Request",
         401 => "Unauthorized",
+        404 => "Not Found",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
         _ => "Status",
     };
+
+    /// <summary>A response body in HTTP/1.1 chunked framing: every write is one chunk.</summary>
+    private sealed class ChunkedBodyStream(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (buffer.Length == 0)
+            {
+                return; // an empty chunk would end the body
+            }
+
+            await inner.WriteAsync(Encoding.ASCII.GetBytes(buffer.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n"), cancellationToken);
+            await inner.WriteAsync(buffer, cancellationToken);
+            await inner.WriteAsync("\r\n"u8.ToArray(), cancellationToken);
+        }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
 }

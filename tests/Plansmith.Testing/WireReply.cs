@@ -27,7 +27,13 @@ public sealed record WireReply
 
     public int? RetryAfterSeconds { get; init; }
 
-    /// <summary>A scripted model's answer, sent whole.</summary>
+    /// <summary>
+    /// Writes the body instead of <see cref="Pieces"/>: each write goes out as one chunk, each flush
+    /// reaches the client (a scripted model's paced stream).
+    /// </summary>
+    public Func<Stream, CancellationToken, Task>? WriteBodyAsync { get; init; }
+
+    /// <summary>A scripted model's answer, as it gives it: whole, or written piece by piece.</summary>
     public static WireReply From(ModelAnswer answer) => new()
     {
         Status = answer.Drop ? 0 : answer.Status,
@@ -35,6 +41,7 @@ public sealed record WireReply
         Pieces = [answer.Body],
         Cut = answer.Drop,
         RetryAfterSeconds = answer.RetryAfterSeconds,
+        WriteBodyAsync = answer.WriteBodyAsync,
     };
 
     /// <summary>An event stream of these pieces (each a whole <c>data: …</c> event or any text).</summary>

@@ -44,6 +44,7 @@ public sealed class ResilienceUnderFaultsTests(ITestOutputHelper output)
     /// calls wait for it and the runs still complete.
     /// </summary>
     [Theory]
+    [Trait("Category", "Slow")]
     [InlineData("shipped")]
     [InlineData("touchy")]
     public async Task ManyRuns_FlakyEndpoint_EveryRunCompletes(string breaker)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Hosting;
 using Plansmith.Agent.Planning;
@@ -20,9 +21,9 @@ public sealed class ModelHttpClientTests
         TotalTimeout = TimeSpan.FromSeconds(20),
     };
 
-    private static PlanningAgent Agent(LoopbackOpenAIServer server, ModelResilienceOptions options)
+    private static PlanningAgent Agent(LoopbackOpenAIServer server, ModelResilienceOptions options, TimeProvider? time = null)
     {
-        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("m", server.BaseAddress, Key, httpClient: ModelHttpClient.Create(options)).Build();
+        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("m", server.BaseAddress, Key, httpClient: ModelHttpClient.Create(options, timeProvider: time)).Build();
         kernel.Plugins.AddFromType<MathPlugin>("math");
         return new PlanningAgent(kernel, new PlansmithOptions { UseRouter = false, MaxReflectionRounds = 0 });
     }
@@ -52,19 +53,37 @@ public sealed class ModelHttpClientTests
     public async Task AttemptPastItsTimeout_IsAbandonedAndRetried()
     {
         var calls = 0;
+        var stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new CancellationTokenSource();
         var model = new ScriptedModel(async r =>
         {
             if (r.Prompt == "plan_create" && Interlocked.Increment(ref calls) == 1)
             {
-                await Task.Delay(TimeSpan.FromSeconds(5));
+                // A server that stops answering: the reply comes only after the test is over.
+                stalled.SetResult();
+                await Task.Delay(Timeout.InfiniteTimeSpan, release.Token).ContinueWith(_ => { });
             }
 
             return r.Prompt == "plan_create" ? Plan() : new ModelReply("3");
         });
+        var time = new FakeTimeProvider();
         await using var server = new LoopbackOpenAIServer(model);
-        using var agent = Agent(server, Fast);
+        using var agent = Agent(server, Fast, time);
 
-        var result = await agent.RunAsync("Add");
+        var run = agent.RunAsync("Add");
+        await stalled.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        time.Advance(Fast.AttemptTimeout);
+
+        // The retry's backoff runs on the same clock: move it on in small steps until the call is asked
+        // again, staying far below the total timeout.
+        for (var moved = TimeSpan.Zero; model.RequestsFor("plan_create").Count < 2 && moved < TimeSpan.FromSeconds(10); moved += TimeSpan.FromMilliseconds(50))
+        {
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(10);
+        }
+
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        await release.CancelAsync();
 
         Assert.Equal(AgentRunStatus.Completed, result.Status);
         Assert.Equal(2, model.RequestsFor("plan_create").Count);

@@ -4,6 +4,7 @@ using Microsoft.SemanticKernel;
 using Plansmith.Agent.Hosting;
 using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs;
+using Plansmith.Testing;
 
 namespace Plansmith.Agent.Tests.Hosting;
 
@@ -12,20 +13,11 @@ public sealed class UnreachableEndpointTests
 {
     private static readonly ModelResilienceOptions NoRetries = new() { MaxRetries = 0, TotalTimeout = TimeSpan.FromSeconds(20) };
 
-    /// <summary>A loopback port that was just closed: connecting to it is refused.</summary>
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
     [Fact]
     public async Task SendAsync_ConnectionRefused_NamesTheEndpointAndTheFix()
     {
-        var port = ClosedPort();
+        using var refusing = new RefusingLoopbackPort();
+        var port = refusing.Port;
         using var http = ModelHttpClient.Create(NoRetries);
 
         var ex = await Assert.ThrowsAsync<ModelEndpointUnreachableException>(() => http.PostAsync(new Uri($"http://127.0.0.1:{port}/v1/chat/completions?api-version=1"), new StringContent("{}")));
@@ -38,7 +30,8 @@ public sealed class UnreachableEndpointTests
     [Fact]
     public async Task RunAsync_ModelEndpointRefuses_RunFailsWithTheEndpointAndTheFix()
     {
-        var port = ClosedPort();
+        using var refusing = new RefusingLoopbackPort();
+        var port = refusing.Port;
         using var http = ModelHttpClient.Create(NoRetries);
         var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("m", new Uri($"http://127.0.0.1:{port}/v1/"), "sk-unused-key", httpClient: http).Build();
         using var agent = new PlanningAgent(kernel, new PlansmithOptions { UseRouter = false, MaxReflectionRounds = 0 });

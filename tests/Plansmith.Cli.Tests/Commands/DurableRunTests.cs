@@ -20,6 +20,7 @@ public sealed class DurableRunTests : IDisposable
     private string Store => Path.Combine(_work, "runs.db");
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task KilledTwentyTimes_EveryResumeCarriesOnAndNoCompletedStepRunsTwice()
     {
         const int Steps = 40;
@@ -96,6 +97,7 @@ public sealed class DurableRunTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task RunsListShowReportDelete_WorkOnTheRecordedRun()
     {
         var corpus = Path.Combine(_work, "corpus");

@@ -97,6 +97,7 @@ public sealed class FirstContactTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task Settings_FlagsBeatEnvironmentBeatLocalFileBeatUserFile()
     {
         var model = new ScriptedModel(r => r.Prompt == "route" ? ModelReply.Json(new { plan = false, answer = "ok" }) : new ModelReply("ok"));

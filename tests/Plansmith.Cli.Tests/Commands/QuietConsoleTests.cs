@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Plansmith.Testing;
 
 namespace Plansmith.Cli.Tests.Commands;
@@ -128,13 +126,8 @@ public sealed class QuietConsoleTests : IDisposable
     [Fact]
     public async Task Run_EndpointRefusesConnections_NamesTheAddressAndTheFix()
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-        }
+        using var refusing = new RefusingLoopbackPort();
+        var port = refusing.Port;
 
         var (exit, _, error) = await RunAsync("run", "--endpoint", $"http://127.0.0.1:{port}/v1", "--model", "m", "--no-store", "--root", _work, "Compare apples and pears");
 

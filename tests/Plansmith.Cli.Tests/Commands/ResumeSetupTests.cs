@@ -23,6 +23,7 @@ public sealed class ResumeSetupTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task Resume_WithoutFlags_ReusesTheRunsEndpointModelCorpusAndRoot()
     {
         var model = Model();
@@ -64,6 +65,7 @@ public sealed class ResumeSetupTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task Resume_WithADifferentCorpus_WarnsAndUsesTheFlag()
     {
         var model = Model();

@@ -21,6 +21,7 @@ public sealed class RunReportRenderingTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task HtmlReport_RunWithReplanAndSubgoal_RendersEveryVersionChildPlanAndInertAnswer()
     {
         var model = new ScriptedModel(r => r.Prompt switch

@@ -18,6 +18,7 @@ public sealed class SecretTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task ApiKey_NeverAppearsInOutputLogsStoreOrReports()
     {
         var model = new ScriptedModel(r => r.Prompt switch

@@ -140,6 +140,7 @@ public sealed class StoreFailureProcessTests : HostileCliFixture
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task EveryCommand_HeaderDamaged_IsRefusedWithExit2AndTheFileUntouched()
     {
         var first = await CliProcess.RunAsync(Work, null, ["run", .. Agent, "Do four things"]);

@@ -10,6 +10,7 @@ public sealed class TerminalApprovalTests : IDisposable
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task RunApprove_InATerminal_AsksBelowThePlanShownOnceThenRunsTheEditedPlan()
     {
         await using var tmux = await TmuxSession.StartAsync(_work, nameof(RunApprove_InATerminal_AsksBelowThePlanShownOnceThenRunsTheEditedPlan), "run", "--approve", "--offline", "--no-store", "--root", _work, "Compare apples and pears");

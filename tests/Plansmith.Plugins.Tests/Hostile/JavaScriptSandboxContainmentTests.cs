@@ -31,6 +31,7 @@ public sealed class JavaScriptSandboxContainmentTests
     }
 
     [Theory]
+    [Trait("Category", "Slow")]
     [InlineData(DeepArray + " JSON.stringify(a)")]
     [InlineData(DeepObject + " JSON.stringify(o)")]
     [InlineData(DeepArray + " String(a)")]
@@ -120,6 +121,7 @@ public sealed class JavaScriptSandboxContainmentTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task Run_OutputFlood_IsCutAndTheRunStillEnds()
     {
         var result = await RunAsync("while (true) console.log('x'.repeat(1000));", l => { l.MaxOutputChars = 10_000; l.Timeout = TimeSpan.FromSeconds(2); l.MaxStatements = int.MaxValue; });
@@ -152,6 +154,7 @@ public sealed class JavaScriptSandboxContainmentTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task Run_CrashesInParallel_DoNotDisturbANormalRun()
     {
         var crashes = Enumerable.Range(0, 3).Select(_ => RunAsync(DeepArray + " JSON.stringify(a)")).ToList();
@@ -178,6 +181,7 @@ public sealed class JavaScriptSandboxContainmentTests
     }
 
     [Theory]
+    [Trait("Category", "Slow")]
     [InlineData(DeepArray + " JSON.stringify(a)", SandboxLimit.Recursion)]
     [InlineData("const a = []; while (true) a.push(new Array(100000).fill(1.5));", SandboxLimit.Memory)]
     [InlineData("for (;;) {}", SandboxLimit.Time)]

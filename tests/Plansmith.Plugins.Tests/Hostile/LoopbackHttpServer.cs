@@ -11,7 +11,7 @@ namespace Plansmith.Plugins.Tests.Hostile;
 public sealed class LoopbackHttpServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly Func<string, string> _respond;
+    private readonly Func<LoopbackHttpRequest, Task<byte[]>> _respond;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private int _connections;
@@ -19,6 +19,12 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
 
     /// <param name="respond">Takes the request target (e.g. "/a?b") and returns the raw response head and body.</param>
     public LoopbackHttpServer(Func<string, string> respond)
+        : this(request => Task.FromResult(Encoding.UTF8.GetBytes(respond(request.Target))))
+    {
+    }
+
+    /// <param name="respond">Takes the request (target and headers) and returns the raw response bytes, head and body.</param>
+    public LoopbackHttpServer(Func<LoopbackHttpRequest, Task<byte[]>> respond)
     {
         _respond = respond;
         _listener.Start();
@@ -88,8 +94,14 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
                 }
 
                 Interlocked.Increment(ref _requests);
-                var target = head.ToString().Split(' ', 3)[1];
-                await stream.WriteAsync(Encoding.UTF8.GetBytes(_respond(target)), _stop.Token);
+                var lines = head.ToString().Split("\r\n\r\n", 2)[0].Split("\r\n");
+                var headers = lines.Skip(1)
+                    .Select(l => l.Split(':', 2))
+                    .Where(p => p.Length == 2)
+                    .GroupBy(p => p[0].Trim(), StringComparer.OrdinalIgnoreCase)
+                    .ToDictionary(g => g.Key, g => g.Last()[1].Trim(), StringComparer.OrdinalIgnoreCase);
+                var response = await _respond(new LoopbackHttpRequest(lines[0].Split(' ', 3)[1], headers));
+                await stream.WriteAsync(response, _stop.Token);
             }
             catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
             {
