@@ -19,8 +19,12 @@ internal interface IAgentProgress : IDisposable
     /// <summary>Stops drawing for good (the answer is about to be printed); what is drawn stays.</summary>
     void Stop();
 
-    /// <summary>Whether <paramref name="plan"/> is on screen as it is, so that a question need not print it again.</summary>
-    bool IsShowing(Plan plan);
+    /// <summary>
+    /// Whether <paramref name="plan"/>, waiting for approval, is on screen as it is, so that the
+    /// question need not print it again. Events are drawn on another thread than the one that asks,
+    /// so this waits (briefly) until the display has drawn the approval request.
+    /// </summary>
+    Task<bool> ShowsForApprovalAsync(Plan plan, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A pause that needs no resuming.</summary>
@@ -38,6 +42,7 @@ internal sealed class PlainAgentProgress : IAgentProgress
 {
     private readonly TextWriter _writer;
     private readonly ProgressRenderer _steps;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Plan, TaskCompletionSource> _approvals = new(ReferenceEqualityComparer.Instance);
     private Plan? _shown;
 
     public PlainAgentProgress(TextWriter writer)
@@ -55,6 +60,15 @@ internal sealed class PlainAgentProgress : IAgentProgress
                 break;
             case PlanCreated created:
                 Show(created.Plan);
+                break;
+            case PlanApprovalRequested requested:
+                // The plan asked about is on screen once: drawn now unless it already is.
+                if (!Same(requested.Plan, _shown))
+                {
+                    Show(requested.Plan);
+                }
+
+                _approvals.GetOrAdd(requested.Plan, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 break;
             case PlanRejected rejected:
                 _writer.WriteLine($"Plan rejected ({rejected.Stage}, attempt {rejected.Attempt}): {string.Join(" ", rejected.Problems.Select(p => p.ToString()))}");
@@ -92,12 +106,31 @@ internal sealed class PlainAgentProgress : IAgentProgress
     {
     }
 
-    /// <summary>The last plan printed is still on screen, above the question.</summary>
-    public bool IsShowing(Plan plan) => ReferenceEquals(plan, _shown);
+    /// <summary>True once the approval request for the plan has been drawn (the plan is then the last thing printed above the question).</summary>
+    public async Task<bool> ShowsForApprovalAsync(Plan plan, CancellationToken cancellationToken = default)
+    {
+        var drawn = _approvals.GetOrAdd(plan, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        try
+        {
+            await drawn.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        finally
+        {
+            _approvals.TryRemove(plan, out _);
+        }
+    }
 
     public void Dispose()
     {
     }
+
+    private static bool Same(Plan plan, Plan? shown) =>
+        ReferenceEquals(plan, shown) || (shown is not null && PlanJson.Serialize(plan, indented: false) == PlanJson.Serialize(shown, indented: false));
 
     private void Show(Plan plan)
     {

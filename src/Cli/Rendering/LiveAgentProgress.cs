@@ -99,7 +99,7 @@ internal sealed class LiveAgentProgress : IAgentProgress
     }
 
     /// <summary>The screen is cleared while paused: a question must show the plan itself.</summary>
-    public bool IsShowing(Plan plan) => false;
+    public Task<bool> ShowsForApprovalAsync(Plan plan, CancellationToken cancellationToken = default) => Task.FromResult(false);
 
     public IDisposable Pause()
     {

@@ -29,7 +29,7 @@ internal sealed class ConsoleApprover : IPlanApprover
         var edited = false;
 
         // Once on screen: a display that printed this plan already leaves it above the question.
-        if (Progress?.IsShowing(plan) != true)
+        if (Progress is null || !await Progress.ShowsForApprovalAsync(plan, cancellationToken))
         {
             await _output.WriteLineAsync(PlanRendering.Tree(current));
         }

@@ -34,7 +34,7 @@ public sealed class ModelCallCountTests
             _ => throw new InvalidOperationException("unexpected " + r.Prompt),
         });
         await using var server = new LoopbackOpenAIServer(model);
-        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("scripted-model", server.BaseAddress, TestAgents.ApiKey).Build();
+        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("scripted-model", server.BaseAddress, TestAgents.ApiKey, httpClient: new HttpClient(new Plansmith.Agent.Hosting.PromptHeaderHandler { InnerHandler = new SocketsHttpHandler() })).Build();
         kernel.Plugins.AddFromType<MathPlugin>("math");
         kernel.Plugins.AddFromType<TextPlugin>("text");
         using var agent = new PlanningAgent(kernel, TestAgents.Options(o =>
@@ -93,19 +93,19 @@ public sealed class ModelCallCountTests
             }),
             "step_execute" when r.ToolResults.Count == 0 => ModelReply.Call("nested-compare", new { items = "apples, pears", criteria = "taste" }),
             "step_execute" => new ModelReply("compared: " + r.ToolResults[0].Content),
-            "synthesize" when !r.Stream => new ModelReply("| item | taste |"),
+            "compare" => new ModelReply("| item | taste |"),
             "synthesize" => new ModelReply("Apples, pears and figs compared."),
             _ => throw new InvalidOperationException("unexpected " + r.Prompt),
         });
         await using var server = new LoopbackOpenAIServer(model);
-        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("scripted-model", server.BaseAddress, TestAgents.ApiKey).Build();
+        var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("scripted-model", server.BaseAddress, TestAgents.ApiKey, httpClient: new HttpClient(new Plansmith.Agent.Hosting.PromptHeaderHandler { InnerHandler = new SocketsHttpHandler() })).Build();
         using var agent = new PlanningAgent(kernel, TestAgents.Options(o => o.UseMode(PlanningMode.Dag)));
         kernel.Plugins.AddFromObject(new NestedPromptPlugin(agent.Prompts), "nested");
 
         var result = await agent.RunAsync("Compare apples, pears and figs").WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(AgentRunStatus.Completed, result.Status);
-        Assert.Equal(2, model.Requests.Count(r => r.Prompt == "synthesize" && !r.Stream));
+        Assert.Equal(2, model.Requests.Count(r => r.Prompt == "compare"));
         Assert.Equal(model.Requests.Count, result.Usage.ModelCalls);
     }
 
@@ -115,7 +115,7 @@ public sealed class ModelCallCountTests
         [KernelFunction("compare"), System.ComponentModel.Description("Compares items.")]
         public async Task<string> CompareAsync(Kernel kernel, [System.ComponentModel.Description("Items")] string items, [System.ComponentModel.Description("Criteria")] string criteria)
         {
-            var result = await prompts.Get(PromptNames.Compare).InvokeAsync(kernel, new KernelArguments { ["items"] = items, ["criteria"] = criteria, ["format"] = "table" });
+            var result = await prompts.InvokeAsync(kernel, new CompareInputs(items, criteria, "table"));
             return result.GetValue<string>() ?? string.Empty;
         }
     }
