@@ -31,8 +31,7 @@ public static class ProcessProbe
         int count;
         while ((count = Count(marker)) > 0 && DateTime.UtcNow < until)
         {
-            await Task.Yield();
-            Thread.Sleep(20);
+            await Task.Delay(20);
         }
 
         return count;
