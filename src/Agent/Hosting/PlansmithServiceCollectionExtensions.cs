@@ -3,9 +3,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
-using Plansmith.Agent.Execution;
 using Plansmith.Agent.Planning;
-using Plansmith.Agent.Plans;
+using Plansmith.Agent.Runs.Store;
 
 namespace Plansmith.Agent.Hosting;
 
@@ -13,20 +12,25 @@ namespace Plansmith.Agent.Hosting;
 public static class PlansmithServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="PlanningAgent"/> and its parts: the prompt library, the plan approver
-    /// (approve all unless the host registers its own <see cref="IPlanApprover"/>), the plan
-    /// validator and the plan executor. The host registers the <see cref="Kernel"/> and its chat
-    /// service as usual (<c>services.AddKernel()</c>…); Plansmith uses them as they are and adds no
-    /// chat service. Options are validated at start-up under a generic host, and when first resolved otherwise.
+    /// Registers <see cref="PlanningAgent"/> (transient) and what it is made from: the options, the
+    /// prompt library, the plan approver (approve all unless the host registers its own
+    /// <see cref="IPlanApprover"/>) and, when the host chooses one on the returned builder, the run
+    /// store. The host registers the <see cref="Kernel"/> and its chat service as usual
+    /// (<c>services.AddKernel()</c>…); Plansmith uses them as they are and adds no chat service.
+    /// Options are validated at start-up under a generic host, and when first resolved otherwise.
     /// </summary>
     /// <param name="services">The application's services.</param>
     /// <param name="configure">Changes to the defaults, or null.</param>
-    public static IServiceCollection AddPlansmith(this IServiceCollection services, Action<PlansmithOptions>? configure = null)
+    /// <returns>A builder to choose the run store and the approver with; callers may ignore it.</returns>
+    public static PlansmithBuilder AddPlansmith(this IServiceCollection services, Action<PlansmithOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<PlansmithOptions>()
-            .Configure(o => configure?.Invoke(o))
-            .ValidateOnStart();
+        var options = services.AddOptions<PlansmithOptions>().ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlansmithOptions>, PlansmithOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
@@ -35,22 +39,17 @@ public static class PlansmithServiceCollectionExtensions
             new PromptLibraryOptions { Directory = Options(sp).PromptsDirectory },
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, ToolStepExecutor>());
-        services.TryAddSingleton(sp => new PlanValidator(new PlanValidationOptions { MaxSteps = Options(sp).MaxSteps }));
-        services.TryAddTransient(sp => new PlanExecutor(
-            sp.GetRequiredService<Kernel>(),
-            sp.GetServices<IStepExecutor>(),
-            Options(sp).Execution,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILogger<PlanExecutor>>()));
         services.TryAddTransient(sp => new PlanningAgent(
-            sp.GetRequiredService<Kernel>(),
+            sp.GetService<Kernel>() ?? throw new InvalidOperationException(
+                "PlanningAgent needs a Semantic Kernel Kernel in the services, and there is none: call services.AddKernel() " +
+                "and add a chat service to it (e.g. .AddOpenAIChatCompletion(…)) next to services.AddPlansmith()."),
             Options(sp),
             sp.GetRequiredService<PromptLibrary>(),
             sp.GetRequiredService<IPlanApprover>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()));
-        return services;
+            sp.GetService<ILoggerFactory>(),
+            sp.GetService<IRunStore>()));
+        return new PlansmithBuilder(services);
     }
 
     private static PlansmithOptions Options(IServiceProvider services) =>

@@ -93,7 +93,7 @@ public sealed partial class PlanningAgent : IDisposable
     /// re-runs the steps that were running when it stopped (recording those that may have had side
     /// effects as unverified), and carries on to the answer.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The agent has no run store.</exception>
+    /// <exception cref="InvalidOperationException">The agent has no run store; the message names how to give it one.</exception>
     /// <exception cref="RunStoreException">
     /// No run has this id, it already completed, it is live in another process
     /// (<see cref="RunStoreError.Owned"/>), or the store failed during the run.
@@ -155,7 +155,9 @@ public sealed partial class PlanningAgent : IDisposable
 
     private async Task<AgentRunResult> ResumeCoreAsync(string runId, PlansmithOptions? runOptions, Func<ExecutionEvent, ValueTask> sink, CancellationToken cancellationToken)
     {
-        var store = _store ?? throw new InvalidOperationException("Resuming needs a run store: create the agent with one.");
+        var store = _store ?? throw new InvalidOperationException(
+            "Resuming needs a run store, and this agent has none. With dependency injection, chain .UseSqliteRunStore(path) " +
+            "(or .UseRunStore(…)) onto services.AddPlansmith(…); without it, pass runStore: new SqliteRunStore(path) to the PlanningAgent constructor.");
         var options = runOptions ?? _options;
         options.Validate();
 
