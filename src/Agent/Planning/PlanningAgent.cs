@@ -478,6 +478,16 @@ public sealed partial class PlanningAgent : IDisposable
                 return await ExecuteAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            // It stopped while its plan waited for approval: nothing ran, and nothing runs until
+            // the approver (asked again now) says so.
+            if (stored.AwaitsApproval)
+            {
+                if (!await ApproveAsync(_plan, cancellationToken).ConfigureAwait(false))
+                {
+                    return await FinishAsync(AgentRunStatus.Rejected, string.Empty, "The plan was rejected at approval.").ConfigureAwait(false);
+                }
+            }
+
             foreach (var step in stored.Steps.Where(s => s.Status == "completed" && s.Output is not null && _plan.FindStep(s.StepId) is not null))
             {
                 _outputs[step.StepId] = step.Output!;
@@ -594,6 +604,12 @@ public sealed partial class PlanningAgent : IDisposable
         private async Task<bool> PlanAsync(CancellationToken cancellationToken)
         {
             var plan = await CreateAndReflectAsync(cancellationToken).ConfigureAwait(false);
+            return await ApproveAsync(plan, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Asks the approver about <paramref name="plan"/>; false when it was rejected.</summary>
+        private async Task<bool> ApproveAsync(Plan plan, CancellationToken cancellationToken)
+        {
             await EmitAsync(new PlanApprovalRequested(Now, default, plan)).ConfigureAwait(false);
             var approval = await _agent._approver.ApproveAsync(plan, cancellationToken).ConfigureAwait(false);
             switch (approval.Decision)

@@ -55,7 +55,7 @@ internal static class ChatCommand
             {
                 await console.Out.WriteLineAsync();
                 await console.Out.WriteAsync("> ");
-                var line = await console.In.ReadLineAsync(cancellationToken);
+                var line = await Setup.ConsoleInput.ReadLineAsync(console.In, cancellationToken);
                 if (line is null)
                 {
                     break;

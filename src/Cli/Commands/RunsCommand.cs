@@ -17,12 +17,14 @@ internal static class RunsCommand
         var id = new Argument<string>("run-id") { Description = "The run to resume (see 'plansmith runs')." };
         var agentOptions = new AgentOptions();
         var json = new Option<bool>("--json") { Description = "Print the run result as JSON." };
+        var approve = new Option<bool>("--approve") { Description = "Ask before running the plan (needed when the run stopped while its plan waited for approval)." };
         var limits = new RunLimitOptions();
         var command = new Command("resume", Help.WithExamples(
             "Resume a run that stopped: completed steps are not run again. A run live in another process is refused (exit 2).",
             "plansmith runs                 (find the run's id)",
             "plansmith resume 3f2a9c1e",
-            "plansmith resume 3f2a9c1e --json > result.json")) { id, json };
+            "plansmith resume 3f2a9c1e --json > result.json",
+            "plansmith resume 3f2a9c1e --approve       (a run that stopped at its approval question)")) { id, json, approve };
         agentOptions.AddTo(command);
         limits.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -30,7 +32,7 @@ internal static class RunsCommand
             var settings = agentOptions.Read(parse);
 
             // A run that cannot be resumed (unknown, or finished) needs no model: say so before setting one up.
-            var (problem, recorded) = await InspectAsync(settings, parse.GetRequiredValue(id), cancellationToken);
+            var (problem, recorded) = await InspectAsync(settings, parse.GetRequiredValue(id), parse.GetValue(approve), cancellationToken);
             if (problem is not null)
             {
                 await console.Error.WriteLineAsync("error: " + problem);
@@ -67,7 +69,8 @@ internal static class RunsCommand
 
             var asJson = parse.GetValue(json);
             var options = limits.Apply(parse, host.Options);
-            using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, loggerFactory: host.LoggerFactory, runStore: host.Store);
+            var approver = parse.GetValue(approve) ? new ConsoleApprover(console.In, asJson ? console.Error : console.Out) : null;
+            using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, approver, loggerFactory: host.LoggerFactory, runStore: host.Store);
             var answer = asJson ? null : new AnswerStream(console.Out, console.Error, blankLineFirst: true);
             AgentRunResult? result;
 
@@ -75,6 +78,11 @@ internal static class RunsCommand
             // RunStoreException, which CliApp turns into a message and exit code 2 or 1.
             using (var progress = asJson ? null : CliRun.Progress(console))
             {
+                if (approver is not null)
+                {
+                    approver.Progress = progress;
+                }
+
                 result = await CliRun.ShowAsync(agent.ResumeStreamingAsync(parse.GetRequiredValue(id), options, cancellationToken), progress, answer, async e =>
                 {
                     if (e is RunResumed resumed && !asJson)
@@ -199,7 +207,7 @@ internal static class RunsCommand
 
     /// <summary>Why the run cannot be resumed (no such run, or it finished), or null; null too when the store cannot be read here (the host reports that).</summary>
     /// <summary>Why the run cannot be resumed (or null), and the setup it was recorded with (or null).</summary>
-    private static async Task<(string? Problem, RunSetup? Setup)> InspectAsync(AgentSettings settings, string runId, CancellationToken cancellationToken)
+    private static async Task<(string? Problem, RunSetup? Setup)> InspectAsync(AgentSettings settings, string runId, bool approve, CancellationToken cancellationToken)
     {
         IRunStore? store;
         try
@@ -223,6 +231,8 @@ internal static class RunsCommand
             {
                 null => ($"No run '{runId}' in the store. 'plansmith runs' lists the runs.", null),
                 { Status: "completed" or "answered" } => ($"run '{runId}' already {run.Status}; there is nothing to resume. 'plansmith runs show {runId}' shows it.", null),
+                { Status: "rejected" } => ($"run '{runId}' was rejected (at approval, or no valid plan could be made); nothing of it ran and it is not resumed. Start the goal again with 'plansmith run'.", null),
+                { AwaitsApproval: true } when !approve => ($"run '{runId}' stopped while its plan waited for approval, so nothing of it ran. Resume it with --approve to review the plan first: plansmith resume {runId} --approve", null),
                 _ => (null, RunSetup.FromOptionsJson(run.Info.OptionsJson)),
             };
         }

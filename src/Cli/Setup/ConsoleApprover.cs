@@ -39,7 +39,7 @@ internal sealed class ConsoleApprover : IPlanApprover
             await _output.WriteLineAsync(edited
                 ? "Edit: 'drop ID', 'describe ID new text', 'run' when done, 'cancel' to reject."
                 : "Run this plan? [y]es / [n]o / [e]dit");
-            var line = await _input.ReadLineAsync(cancellationToken);
+            var line = await ConsoleInput.ReadLineAsync(_input, cancellationToken);
             if (line is null)
             {
                 return PlanApproval.Reject("no answer (end of input)");

@@ -106,6 +106,33 @@ public sealed record StoredRun
 
     /// <summary>Every recorded event, in order, as stored JSON.</summary>
     public IReadOnlyList<StoredEvent> Events { get; init; } = [];
+
+    /// <summary>
+    /// Whether the run's last plan was put to the approver and never approved: it stopped while
+    /// waiting for approval, so nothing of that plan may run until it is approved.
+    /// </summary>
+    public bool AwaitsApproval
+    {
+        get
+        {
+            var asked = -1;
+            var approved = -1;
+            for (var i = 0; i < Events.Count; i++)
+            {
+                switch (Events[i].Type)
+                {
+                    case nameof(PlanApprovalRequested):
+                        asked = i;
+                        break;
+                    case nameof(PlanApproved):
+                        approved = i;
+                        break;
+                }
+            }
+
+            return asked >= 0 && approved < asked;
+        }
+    }
 }
 
 /// <summary>A step's stored state.</summary>

@@ -185,6 +185,11 @@ public sealed class SqliteRunStore : IRunStore
                 throw new RunStoreException($"Run '{runId}' already {row.Status}; there is nothing to resume.", RunStoreError.AlreadyEnded, Path);
             }
 
+            if (row.Status is "rejected")
+            {
+                throw new RunStoreException($"Run '{runId}' was rejected (at approval, or no valid plan could be made); nothing of it ran and it is not resumed. Start the goal again with a new run.", RunStoreError.AlreadyEnded, Path);
+            }
+
             var state = Evaluate(row, now);
             if (state == OwnerState.Mine && _held.ContainsKey(runId))
             {
