@@ -180,20 +180,32 @@ internal static class ChatCommand
         return space < 0 ? (line.ToLowerInvariant(), string.Empty) : (line[..space].ToLowerInvariant(), line[(space + 1)..].Trim());
     }
 
-    private static PlansmithOptions Clone(PlansmithOptions options) => new()
+    private static PlansmithOptions Clone(PlansmithOptions options)
     {
-        Execution = options.Execution,
-        Budget = options.Budget,
-        MaxSteps = options.MaxSteps,
-        MaxPlanAttempts = options.MaxPlanAttempts,
-        MaxReflectionRounds = options.MaxReflectionRounds,
-        MaxReplans = options.MaxReplans,
-        MaxDepth = options.MaxDepth,
-        MaxChildSteps = options.MaxChildSteps,
-        MaxToolCallsPerStep = options.MaxToolCallsPerStep,
-        UseRouter = options.UseRouter,
-        MaxOutputCharsInPrompt = options.MaxOutputCharsInPrompt,
-        Agents = options.Agents,
-        PromptsDirectory = options.PromptsDirectory,
-    };
+        var clone = new PlansmithOptions
+        {
+            Execution = options.Execution,
+            Budget = options.Budget,
+            MaxSteps = options.MaxSteps,
+            MaxPlanAttempts = options.MaxPlanAttempts,
+            MaxReflectionRounds = options.MaxReflectionRounds,
+            MaxReplans = options.MaxReplans,
+            MaxDepth = options.MaxDepth,
+            MaxChildSteps = options.MaxChildSteps,
+            MaxToolCallsPerStep = options.MaxToolCallsPerStep,
+            UseRouter = options.UseRouter,
+            MaxOutputCharsInPrompt = options.MaxOutputCharsInPrompt,
+            Agents = options.Agents,
+            PromptsDirectory = options.PromptsDirectory,
+            MaxAnswerChars = options.MaxAnswerChars,
+        };
+
+        // The setup recorded with each run, so that 'resume' of a chat turn reuses its model and tools.
+        foreach (var (key, value) in options.RunMetadata)
+        {
+            clone.RunMetadata[key] = value;
+        }
+
+        return clone;
+    }
 }

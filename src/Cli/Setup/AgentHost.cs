@@ -11,6 +11,7 @@ using Plansmith.Agent.Runs.Store;
 using Plansmith.Agent.Security;
 using Plansmith.Cli.Rendering;
 using Plansmith.Cli.Telemetry;
+using Plansmith.Plugins.Files;
 using Plansmith.Plugins.Hosting;
 using Plansmith.Plugins.Search;
 
@@ -135,14 +136,7 @@ internal sealed class AgentHost : IDisposable
         try
         {
             host._owned.Add(kernel.Plugins.AddPlansmithPlugins(
-                new PlansmithPluginsOptions
-                {
-                    CorpusDirectory = corpus,
-                    Rerank = Settings.Get<bool>(configuration, "Plansmith:Rerank"),
-                    RerankerPath = configuration["Plansmith:RerankerPath"],
-                    SearxngUrl = configuration["Plansmith:SearxngUrl"] is { } searx ? new Uri(searx) : null,
-                    BraveApiKey = configuration["BRAVE_API_KEY"] ?? configuration["Plansmith:BraveApiKey"],
-                },
+                PluginOptions(configuration, corpus),
                 prompts));
         }
         catch (RerankerUnavailableException ex)
@@ -160,7 +154,16 @@ internal sealed class AgentHost : IDisposable
             throw new CliSetupException($"--root folder '{root}' does not exist.");
         }
 
-        kernel.Plugins.AddFilesPlugin(root);
+        var filesOptions = new FilesPluginOptions();
+        Settings.Bind(configuration, "Plansmith:Files", filesOptions);
+        try
+        {
+            kernel.Plugins.AddFilesPlugin(root, filesOptions);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliSetupException($"Plansmith:Files settings are not valid: {ex.Message}", ex);
+        }
 
         // Recorded with each run (never a key), so that 'resume' sets up the same model and tools.
         host.Setup = new RunSetup(modelSetup.Provider, modelSetup.Endpoint, modelSetup.Model, corpus is null ? null : Path.GetFullPath(corpus), Path.GetFullPath(root), promptsDirectory is null ? null : Path.GetFullPath(promptsDirectory));
@@ -215,6 +218,26 @@ internal sealed class AgentHost : IDisposable
         {
             throw new CliSetupException($"The run store '{path}' cannot be opened ({ex.Message}). Use another file with --store, or --no-store.");
         }
+    }
+
+    /// <summary>
+    /// The plugins' settings: <c>Plansmith:Fetch</c>, <c>Plansmith:Analyze</c>, <c>Plansmith:Bubblewrap</c>,
+    /// <c>Plansmith:IndexDirectory</c>, <c>Plansmith:EnableFetch</c> and the search settings, as documented.
+    /// </summary>
+    private static PlansmithPluginsOptions PluginOptions(IConfiguration configuration, string? corpus)
+    {
+        var options = new PlansmithPluginsOptions();
+        Settings.Bind(configuration, "Plansmith:Fetch", options.Fetch);
+        Settings.Bind(configuration, "Plansmith:Analyze", options.Analyze);
+        Settings.Bind(configuration, "Plansmith:Bubblewrap", options.Bubblewrap);
+        options.IndexDirectory = configuration["Plansmith:IndexDirectory"];
+        options.EnableFetch = Settings.Get<bool?>(configuration, "Plansmith:EnableFetch") ?? true;
+        options.CorpusDirectory = corpus;
+        options.Rerank = Settings.Get<bool>(configuration, "Plansmith:Rerank");
+        options.RerankerPath = configuration["Plansmith:RerankerPath"];
+        options.SearxngUrl = configuration["Plansmith:SearxngUrl"] is { } searx ? new Uri(searx) : null;
+        options.BraveApiKey = configuration["BRAVE_API_KEY"] ?? configuration["Plansmith:BraveApiKey"];
+        return options;
     }
 
     /// <summary>Tracer and meter providers for --trace console and --otlp ENDPOINT (Plansmith's and SK's sources).</summary>

@@ -77,7 +77,7 @@ internal sealed record RunSetup(string Provider, string? Endpoint, string? Model
         settings = Folder(settings, Corpus, settings.Corpus, "--corpus", "corpus", (s, d) => s with { Corpus = d }, reused, warnings);
         settings = Folder(settings, Root, settings.Root, "--root", "root", (s, d) => s with { Root = d }, reused, warnings);
         settings = Folder(settings, Prompts, settings.Prompts, "--prompts", "prompts", (s, d) => s with { Prompts = d }, reused, warnings);
-        return (settings, reused.Count == 0 ? string.Empty : "Reusing the run's " + string.Join(", ", reused) + " (the key comes from the environment or flags as usual).", warnings);
+        return (settings, reused.Count == 0 ? string.Empty : "Reusing the run's setup: " + string.Join(", ", reused) + " (the key comes from the environment or flags as usual).", warnings);
     }
 
     private string Describe() => Provider switch

@@ -277,7 +277,7 @@ public sealed class UrlFetcher : IDisposable
     }
 
     private static string RefusedAddress(string host, IPAddress address, string range) =>
-        $"{Shown(host)} is or resolves to an internal address ({address}: {range}); fetch_url reaches public unicast addresses only (UrlFetcherOptions.AllowPrivateAddresses lifts this for unicast).";
+        $"{Shown(host)} is or resolves to an internal address ({address}: {range}); fetch_url reaches public unicast addresses only (the setting Plansmith:Fetch:AllowPrivateAddresses, UrlFetcherOptions.AllowPrivateAddresses in code, lifts this for unicast).";
 
     private static bool IsRedirect(HttpStatusCode status) =>
         status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther

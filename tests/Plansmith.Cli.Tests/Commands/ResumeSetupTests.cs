@@ -37,7 +37,7 @@ public sealed class ResumeSetupTests : IDisposable
         try
         {
             var (_, _, error) = await CliProcess.RunAsync(elsewhere, null, "resume", runId, "--store", store);
-            Assert.Contains("Reusing the run's model gpt-test at", error, StringComparison.Ordinal);
+            Assert.Contains("Reusing the run's setup: model gpt-test at", error, StringComparison.Ordinal);
             Assert.Contains("corpus " + _corpus, error, StringComparison.Ordinal);
             Assert.Contains("root " + _work, error, StringComparison.Ordinal);
             Assert.DoesNotContain("offline", error, StringComparison.Ordinal);
@@ -76,7 +76,7 @@ public sealed class ResumeSetupTests : IDisposable
         Directory.CreateDirectory(other);
         var (_, _, error) = await CliProcess.RunAsync(_work, null, "resume", runId, "--store", store, "--corpus", other);
         Assert.Contains($"warning: the run started with corpus {_corpus}; continuing with --corpus {other}", error, StringComparison.Ordinal);
-        Assert.Contains("Reusing the run's model gpt-test", error, StringComparison.Ordinal);
+        Assert.Contains("Reusing the run's setup: model gpt-test", error, StringComparison.Ordinal);
     }
 
     private static ScriptedModel Model() => new(r => r.Prompt switch
