@@ -74,7 +74,9 @@ public sealed class BubblewrapPythonSandbox : ICodeSandbox
         command.Environment["PYTHONIOENCODING"] = "utf-8";
         command.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         var filter = SeccompFilter.ForCurrentArchitecture() is { } bpf ? folder.Write("seccomp.bpf", bpf) : null;
-        var start = command.BuildJailed(_jail, filter, UserIdOverride ?? _jail.PickUserId());
+        var user = UserIdOverride ?? _jail.PickUserId();
+        folder.GiveTo(user);
+        var start = command.BuildJailed(_jail, filter, user);
 
         var stdout = new BoundedText(limits.MaxOutputChars);
         var stderr = new BoundedText(limits.MaxOutputChars);

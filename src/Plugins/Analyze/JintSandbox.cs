@@ -118,7 +118,9 @@ public sealed class JintSandbox : ICodeSandbox
 
             command.ReadOnlyBinds.Add((setup.WorkerDirectory, WorkerInJail));
             var filter = SeccompFilter.ForCurrentArchitecture() is { } bpf ? folder.Write("seccomp.bpf", bpf) : null;
-            start = command.BuildJailed(_jail, filter, _jail.PickUserId());
+            var user = _jail.PickUserId();
+            folder.GiveTo(user);
+            start = command.BuildJailed(_jail, filter, user);
         }
         else
         {

@@ -40,8 +40,9 @@ internal sealed class SandboxWorkFolder : IDisposable
         }
         else
         {
-            // When the host is root the code runs as another user, who must read (only read) these files.
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            // Private: the script (and the data in it) is nobody else's to read. When the host is
+            // root the jail runs as another user, and GiveTo hands it the folder.
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
         return new SandboxWorkFolder(path);
@@ -54,7 +55,7 @@ internal sealed class SandboxWorkFolder : IDisposable
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
         using (var stream = new FileStream(file, options))
@@ -65,7 +66,32 @@ internal sealed class SandboxWorkFolder : IDisposable
         return file;
     }
 
+    /// <summary>
+    /// Makes the folder and its files the jail user's (when the host is root and the code runs as
+    /// <paramref name="userId"/>), so that user, and only it, can read them. Null: the jail runs
+    /// as the host's own user, who owns them already.
+    /// </summary>
+    public void GiveTo(int? userId)
+    {
+        if (userId is not { } uid || !OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        foreach (var entry in Directory.EnumerateFileSystemEntries(Path).Append(Path))
+        {
+            if (Chown(System.Text.Encoding.UTF8.GetBytes(entry + "\0"), (uint)uid, (uint)uid) != 0)
+            {
+                throw new IOException($"The sandbox folder could not be handed to the sandbox user {uid} (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
+            }
+        }
+    }
+
     public void Dispose() => TryDelete(Path);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "chown", SetLastError = true)]
+    [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+    private static extern int Chown(byte[] path, uint owner, uint group);
 
     /// <summary>
     /// Removes folders of ours under <paramref name="root"/> older than an hour whose process is gone.

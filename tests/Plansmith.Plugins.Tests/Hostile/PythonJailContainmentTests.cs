@@ -22,6 +22,17 @@ public sealed partial class PythonJailContainmentTests : IDisposable
 
     public void Dispose() => _root.Dispose();
 
+    [Fact]
+    public async Task Run_ScriptOnTheHost_IsReadableByTheSandboxUserOnly()
+    {
+        // The script holds the code and any data handed to it: on the host it is private (0600 in a
+        // 0700 folder), yet the jail's user reads it.
+        var result = await RunAsync("import os\ns = os.stat('/work/main.py')\nprint(oct(s.st_mode & 0o777), os.getuid() == s.st_uid)");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Equal("0o600 True", result.Stdout.Trim());
+    }
+
     private async Task<CodeRunResult> RunAsync(string code, Action<SandboxLimits>? configure = null, BubblewrapPythonSandbox? sandbox = null)
     {
         sandbox ??= _sandbox;
