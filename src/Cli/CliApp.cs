@@ -43,14 +43,18 @@ internal static class CliApp
 
         var problems = new List<string>();
         var command = parse.CommandResult.Command;
-        var name = command is RootCommand ? "plansmith" : "plansmith " + command.Name;
+        var name = CommandPath(parse.CommandResult);
+
+        // The "goal after --" hint helps only where a goal is taken.
+        var takesGoal = command.Arguments.Any(a => a.Name == "goal");
         for (var i = 0; i < end; i++)
         {
             var token = tokens[i];
             if (token.Type == System.CommandLine.Parsing.TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-' && !double.TryParse(token.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)
                 && !IsOptionValue(command, tokens, i))
             {
-                problems.Add($"'{token.Value}' is not an option of '{name}'. See '{name} --help' for its options. (A goal that starts with '-' goes after '--': {name} -- \"{token.Value} …\")");
+                var hint = takesGoal ? $" (A goal that starts with '-' goes after '--': {name} -- \"{token.Value} …\")" : string.Empty;
+                problems.Add($"'{token.Value}' is not an option of '{name}'. See '{name} --help' for its options.{hint}");
             }
         }
 
@@ -65,6 +69,56 @@ internal static class CliApp
 
         return problems;
     }
+
+    /// <summary>The command as typed from the root, e.g. "plansmith runs show".</summary>
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? at = result; at is not null; at = at.Parent)
+        {
+            if (at is System.CommandLine.Parsing.CommandResult { Command: not RootCommand } command)
+            {
+                names.Insert(0, command.Command.Name);
+            }
+        }
+
+        return string.Join(' ', names.Prepend("plansmith"));
+    }
+
+    /// <summary>
+    /// Why an <c>@PATH</c> argument (a file of arguments) cannot be read, or null: the parser
+    /// would read a folder, a device or a huge file as it pleases and fail outside any handler.
+    /// </summary>
+    internal static string? ArgumentFileProblem(string arg)
+    {
+        if (arg.Length < 2 || arg[0] != '@')
+        {
+            return null;
+        }
+
+        var path = arg[1..];
+        string why;
+        try
+        {
+            why = Commands.InputFiles.KindOf(path) switch
+            {
+                Commands.PathKind.Missing => "does not exist",
+                Commands.PathKind.Folder => "is a folder, not a file",
+                Commands.PathKind.RegularFile when new FileInfo(path).Length is var length && length > MaxArgumentFileBytes => $"is too large ({length:N0} bytes; at most 1 MiB)",
+                Commands.PathKind.RegularFile => string.Empty,
+                _ => "is not a regular file",
+            };
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            why = "cannot be read (" + ex.Message + ")";
+        }
+
+        return why.Length == 0 ? null : $"the argument file '{arg}' {why}. '@PATH' reads arguments from a regular file of at most 1 MiB, one per line; to pass a value that starts with '@', put it after '--'.";
+    }
+
+    /// <summary>Files of arguments (<c>@PATH</c>) larger than this are refused: 1 MiB.</summary>
+    internal const long MaxArgumentFileBytes = 1024 * 1024;
 
     /// <summary>Whether the argument token at <paramref name="index"/> is the value of the option before it.</summary>
     private static bool IsOptionValue(Command command, IReadOnlyList<System.CommandLine.Parsing.Token> tokens, int index)
@@ -102,7 +156,29 @@ internal static class CliApp
         };
         // Ctrl+C is handled in Program, which passes its token in.
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
-        var parse = root.Parse(args);
+        // The parser expands @PATH itself and would read a folder, a device or a huge file as it pleases.
+        var badFiles = args.TakeWhile(a => a != "--").Select(ArgumentFileProblem).OfType<string>().ToList();
+        if (badFiles.Count > 0)
+        {
+            foreach (var problem in badFiles)
+            {
+                await error.WriteLineAsync("error: " + problem);
+            }
+
+            return BadInput;
+        }
+
+        ParseResult parse;
+        try
+        {
+            parse = root.Parse(args);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            await error.WriteLineAsync($"error: the command line could not be read: {ex.Message} Check any '@PATH' argument file.");
+            return BadInput;
+        }
+
         var unknown = UnknownOptions(parse);
         if (parse.Errors.Count > 0 || unknown.Count > 0)
         {

@@ -21,13 +21,23 @@ internal static class CommonOptions
     /// <summary>Reads and validates a plan file, or writes every problem and returns null.</summary>
     public static async Task<Plan?> LoadPlanAsync(FileInfo file, Kernel kernel, int maxSteps, IReadOnlyCollection<string>? agents, CliConsole console, CancellationToken cancellationToken)
     {
-        if (!file.Exists)
+        string text;
+        try
         {
-            await console.Error.WriteLineAsync($"error: plan file '{file.FullName}' does not exist.");
+            text = await InputFiles.ReadFileAsync(file.FullName, "plan file", "Give a plan file in the Plansmith JSON contract (see docs/plan-contract.md).", PlanJson.MaxTextLength, cancellationToken);
+        }
+        catch (Setup.CliSetupException ex)
+        {
+            await console.Error.WriteLineAsync("error: " + ex.Message);
             return null;
         }
 
-        var text = await File.ReadAllTextAsync(file.FullName, cancellationToken);
+        if (text.Length > PlanJson.MaxTextLength)
+        {
+            await console.Error.WriteLineAsync($"error: the plan file '{file.FullName}' has more than {PlanJson.MaxTextLength:N0} characters, the most a plan may have. Write a shorter plan: fewer steps, shorter descriptions, subgoal steps for large parts.");
+            return null;
+        }
+
         try
         {
             var plan = PlanJson.Parse(text);

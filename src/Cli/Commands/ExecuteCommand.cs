@@ -15,16 +15,8 @@ internal static class ExecuteCommand
         var plan = CommonOptions.PlanFile();
         var maxSteps = CommonOptions.MaxSteps().AtLeast(1);
         var defaults = new PlanExecutorOptions();
-        var maxParallel = new Option<int>("--max-parallel")
-        {
-            Description = "The most steps running at once; 1 runs the plan linearly.",
-            DefaultValueFactory = _ => defaults.MaxParallelism,
-        }.AtLeast(1);
-        var maxRetries = new Option<int>("--max-retries")
-        {
-            Description = "Retries of a failed step before its fallback.",
-            DefaultValueFactory = _ => defaults.MaxRetries,
-        }.AtLeast(0);
+        var maxParallel = Numbers.WholeNumber<PlanExecutorOptions>("--max-parallel", $"The most steps running at once; 1 runs the plan linearly (default {defaults.MaxParallelism}).", nameof(PlanExecutorOptions.MaxParallelism));
+        var maxRetries = Numbers.WholeNumber<PlanExecutorOptions>("--max-retries", $"Retries of a failed step before its fallback (default {defaults.MaxRetries}).", nameof(PlanExecutorOptions.MaxRetries));
         var stepTimeout = new Option<double>("--step-timeout")
         {
             Description = "Seconds one attempt of one step may take.",
@@ -32,7 +24,11 @@ internal static class ExecuteCommand
         };
         var json = new Option<bool>("--json") { Description = "Print the run result as JSON on standard output (progress goes to standard error)." };
         var quiet = new Option<bool>("--quiet") { Description = "Print no progress." };
-        var command = new Command("execute", "Validate a plan file and run it: steps start as soon as their dependencies complete.")
+        var command = new Command("execute", Help.WithExamples(
+            "Validate a plan file and run it: steps start as soon as their dependencies complete.",
+            "plansmith execute plan.json",
+            "plansmith execute plan.json --corpus docs --max-parallel 2 --step-timeout 60",
+            "plansmith execute plan.json --json --quiet > result.json"))
         {
             plan, maxSteps, maxParallel, maxRetries, stepTimeout, json, quiet,
         };
@@ -49,9 +45,9 @@ internal static class ExecuteCommand
 
             var kernel = host.Kernel;
             var timeoutSeconds = parse.GetValue(stepTimeout);
-            if (timeoutSeconds is <= 0 or > 86_400)
+            if (!(timeoutSeconds > 0 && timeoutSeconds <= 86_400))
             {
-                await console.Error.WriteLineAsync("error: --step-timeout must be between 0 and 86400 seconds.");
+                await console.Error.WriteLineAsync($"error: --step-timeout must be greater than 0 and at most 86400 seconds (one day); {timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not. Example: --step-timeout 300");
                 return CliApp.BadInput;
             }
 
@@ -75,8 +71,8 @@ internal static class ExecuteCommand
 
             var options = new PlanExecutorOptions
             {
-                MaxParallelism = parse.GetValue(maxParallel),
-                MaxRetries = parse.GetValue(maxRetries),
+                MaxParallelism = parse.GetValue(maxParallel) ?? defaults.MaxParallelism,
+                MaxRetries = parse.GetValue(maxRetries) ?? defaults.MaxRetries,
                 StepTimeout = TimeSpan.FromSeconds(timeoutSeconds),
             };
             var executor = new PlanExecutor(kernel, [new ToolStepExecutor()], options, logger: host.LoggerFactory.CreateLogger<PlanExecutor>());
@@ -97,6 +93,16 @@ internal static class ExecuteCommand
             if (asJson)
             {
                 await console.Out.WriteLineAsync(PlanExecutionResultJson.Serialize(result!));
+            }
+
+            // --quiet drops progress, not the reason a plan failed: a script must learn why.
+            if (progress is null && result!.Status != PlanExecutionStatus.Completed)
+            {
+                await console.Error.WriteLineAsync($"{result.Status}: {result.Error ?? "the plan did not complete."}");
+                foreach (var step in result.Steps.Where(s => s.Error is not null))
+                {
+                    await console.Error.WriteLineAsync($"  {step.StepId}: {step.Error}");
+                }
             }
 
             return result!.Status switch

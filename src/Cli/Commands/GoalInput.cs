@@ -43,38 +43,29 @@ internal sealed class GoalInput
         string text;
         if (file is "-" || (file is null && argument == "-"))
         {
-            text = await console.In.ReadToEndAsync(cancellationToken);
+            text = await InputFiles.ReadBoundedAsync(console.In, MaxLength, cancellationToken);
         }
         else if (file is not null)
         {
-            var info = new FileInfo(file);
-            if (!info.Exists)
-            {
-                throw new CliSetupException($"the goal file '{file}' does not exist. Give an existing file with --goal-file, or '-' to read standard input.");
-            }
-
-            if (info.Length > MaxLength * 4L)
-            {
-                throw new CliSetupException($"the goal file '{file}' is {info.Length:N0} bytes; a goal may have at most {MaxLength:N0} characters.");
-            }
-
-            text = await File.ReadAllTextAsync(info.FullName, cancellationToken);
+            text = await InputFiles.ReadFileAsync(file, "goal file", "Give an existing file with --goal-file, or '-' to read standard input.", MaxLength, cancellationToken);
         }
         else
         {
             text = argument ?? string.Empty;
         }
 
+        // Checked before trimming: a text cut at the bound may have more after its trailing blanks.
+        var tooLong = text.Length > MaxLength;
         text = text.Trim();
-        if (text.Length == 0)
+        if (text.Length == 0 && !tooLong)
         {
             var where = file is not null ? $"The goal file '{file}' is empty" : argument is null ? "No goal was given" : "The goal is empty";
             throw new CliSetupException($"{where}. Say what you want done, e.g. plansmith {command} \"Compare retries and fallbacks\" (or --goal-file PATH, or '-' to read standard input).");
         }
 
-        if (text.Length > MaxLength)
+        if (tooLong)
         {
-            throw new CliSetupException($"the goal has {text.Length:N0} characters; at most {MaxLength:N0} are accepted. Shorten it, or put the material in a folder and point --corpus or --root at it.");
+            throw new CliSetupException($"the goal has more than {MaxLength:N0} characters; at most {MaxLength:N0} are accepted. Shorten it, or put the material in a folder and point --corpus or --root at it.");
         }
 
         return text;

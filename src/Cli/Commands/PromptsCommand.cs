@@ -9,9 +9,18 @@ internal static class PromptsCommand
     public static Command Create(CliConsole console)
     {
         var command = new Command("prompts", "The prompt functions in effect, where each comes from, and checks of a prompt folder.");
-        var list = new Command("list", "List the prompt functions in effect and where each comes from.");
-        var show = new Command("show", "Show one prompt's inputs and template.");
-        var check = new Command("check", "Check a prompt folder: each function's files, inputs and template.");
+        var list = new Command("list", Help.WithExamples(
+            "List the prompt functions in effect and where each comes from.",
+            "plansmith prompts list",
+            "plansmith prompts list --prompts ./prompts"));
+        var show = new Command("show", Help.WithExamples(
+            "Show one prompt's inputs and template.",
+            "plansmith prompts show plan_create",
+            "plansmith prompts show plan_create --prompts ./prompts"));
+        var check = new Command("check", Help.WithExamples(
+            "Check a prompt folder: each function's files, inputs and template.",
+            "plansmith prompts check                    (checks ./prompts)",
+            "plansmith prompts check --prompts ./my-prompts"));
         var name = new Argument<string>("name") { Description = "The prompt function, e.g. plan_create." };
         show.Arguments.Add(name);
         foreach (var sub in new[] { list, show, check })
@@ -22,6 +31,12 @@ internal static class PromptsCommand
             sub.SetAction(async (parse, cancellationToken) =>
             {
                 var directory = parse.GetValue(prompts)?.FullName;
+                if (directory is not null && File.Exists(directory))
+                {
+                    await console.Error.WriteLineAsync($"error: the prompt folder '{directory}' is a file, not a folder. Give a folder of prompt directories with --prompts.");
+                    return CliApp.BadInput;
+                }
+
                 if (sub == check)
                 {
                     directory ??= Path.Combine(Environment.CurrentDirectory, "prompts");

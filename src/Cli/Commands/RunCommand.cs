@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Plansmith.Agent.Execution;
 using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs;
 using Plansmith.Cli.Rendering;
@@ -70,17 +71,26 @@ internal sealed class RunLimitOptions
 {
     public Option<string?> Mode { get; } = new("--mode") { Description = "A preset: linear, dag, hierarchical or adaptive." };
 
-    public Option<int?> MaxParallel { get; } = Numbers.WholeNumber("--max-parallel", "Steps running at once (1 = linear).", minimum: 1, maximum: 1_000);
+    // Ranges come from the options' [Range] attributes, so help says what the options accept.
+    public Option<int?> MaxParallel { get; } = Numbers.WholeNumber<PlanExecutorOptions>("--max-parallel", "Steps running at once (1 = linear).", nameof(PlanExecutorOptions.MaxParallelism));
 
-    public Option<int?> MaxDepth { get; } = Numbers.WholeNumber("--max-depth", "Levels of subgoal expansion (0 = none).", minimum: 0, maximum: 10);
+    public Option<int?> MaxDepth { get; } = Numbers.WholeNumber<PlansmithOptions>("--max-depth", "Levels of subgoal expansion (0 = none).", nameof(PlansmithOptions.MaxDepth));
 
-    public Option<int?> MaxReplans { get; } = Numbers.WholeNumber("--max-replans", "Revised plans after failures (0 = none).", minimum: 0, maximum: 100);
+    public Option<int?> MaxReplans { get; } = Numbers.WholeNumber<PlansmithOptions>("--max-replans", "Revised plans after failures (0 = none).", nameof(PlansmithOptions.MaxReplans));
 
-    public Option<int?> MaxSteps { get; } = Numbers.WholeNumber("--max-steps", "Steps in one plan.", minimum: 1, maximum: 10_000);
+    public Option<int?> MaxSteps { get; } = Numbers.WholeNumber<PlansmithOptions>("--max-steps", "Steps in one plan.", nameof(PlansmithOptions.MaxSteps));
 
     public void AddTo(Command command)
     {
-        Mode.AcceptOnlyFromAmong("linear", "dag", "hierarchical", "adaptive");
+        // Not AcceptOnlyFromAmong: its message does not name the option.
+        Mode.Validators.Add(result =>
+        {
+            var value = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+            if (!Enum.TryParse<PlanningMode>(value, ignoreCase: true, out _) || !value.All(char.IsLetter))
+            {
+                result.AddError($"--mode takes linear, dag, hierarchical or adaptive; '{value}' is not one.");
+            }
+        });
         foreach (var option in new Option[] { Mode, MaxParallel, MaxDepth, MaxReplans, MaxSteps })
         {
             command.Options.Add(option);

@@ -141,7 +141,10 @@ internal static class RunsCommand
         });
 
         var showId = new Argument<string>("run-id");
-        var show = new Command("show", "One run: status, plan, each step and the answer.") { showId };
+        var show = new Command("show", Help.WithExamples(
+            "One run: status, plan, each step and the answer.",
+            "plansmith runs                 (find the run's id)",
+            "plansmith runs show 3f2a9c1e")) { showId };
         show.SetAction(async (parse, cancellationToken) => await WithRunAsync(parse, store, showId, console, async run =>
         {
             await console.Out.WriteLineAsync(RunReport.Markdown(run));
@@ -149,7 +152,10 @@ internal static class RunsCommand
         }, cancellationToken));
 
         var deleteId = new Argument<string>("run-id");
-        var delete = new Command("delete", "Delete a run from the store (refused while the run is live in some process).") { deleteId };
+        var delete = new Command("delete", Help.WithExamples(
+            "Delete a run from the store (refused while the run is live in some process).",
+            "plansmith runs delete 3f2a9c1e",
+            "plansmith runs delete 3f2a9c1e --store ./runs.db")) { deleteId };
         delete.SetAction(async (parse, cancellationToken) =>
         {
             var runs = Open(parse, store, console);
@@ -188,7 +194,29 @@ internal static class RunsCommand
             };
             if (parse.GetValue(output) is { } file)
             {
-                await File.WriteAllTextAsync(file.FullName, text, cancellationToken);
+                if (Directory.Exists(file.FullName) || !Directory.Exists(Path.GetDirectoryName(file.FullName)))
+                {
+                    var why = Directory.Exists(file.FullName) ? "is a folder" : "is in a folder that does not exist";
+                    await console.Error.WriteLineAsync($"error: --output '{file.FullName}' {why}. Give a file path in an existing folder, e.g. --output run.{parse.GetValue(format)}");
+                    return CliApp.BadInput;
+                }
+
+                try
+                {
+                    await File.WriteAllTextAsync(file.FullName, text, cancellationToken);
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    await console.Error.WriteLineAsync($"error: --output '{file.FullName}' is not writable by you. Choose a path you may write to.");
+                    return CliApp.BadInput;
+                }
+                catch (IOException ex)
+                {
+                    // The disk is full, say: the report is lost, the run is not.
+                    await console.Error.WriteLineAsync($"error: could not write the report to '{file.FullName}': {ex.Message} Free some space or choose a writable path with --output, or leave --output out to print the report.");
+                    return CliApp.RunFailed;
+                }
+
                 await console.Out.WriteLineAsync($"Wrote {file.FullName}");
             }
             else

@@ -21,7 +21,11 @@ internal static class ToolsCommand
     {
         var json = new Option<bool>("--json") { Description = "Print the tools as JSON." };
         var agentOptions = new AgentOptions();
-        var command = new Command("tools", "List the tools plan steps can call, with their parameters.") { json };
+        var command = new Command("tools", Help.WithExamples(
+            "List the tools plan steps can call, with their parameters.",
+            "plansmith tools",
+            "plansmith tools --corpus docs          (search.search too)",
+            "plansmith tools --json | jq '.[].name'")) { json };
         agentOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {

@@ -11,7 +11,10 @@ internal static class ValidateCommand
         var plan = CommonOptions.PlanFile();
         var maxSteps = CommonOptions.MaxSteps().AtLeast(1);
         var agentOptions = new AgentOptions();
-        var command = new Command("validate", "Check a plan file against the tools and agents 'run' would have: its shape, ids, dependencies, cycles, tools, arguments, agents and references; and say which steps 'execute' could not run.")
+        var command = new Command("validate", Help.WithExamples(
+            "Check a plan file against the tools and agents 'run' would have: its shape, ids, dependencies, cycles, tools, arguments, agents and references; and say which steps 'execute' could not run.",
+            "plansmith validate plan.json",
+            "plansmith validate plan.json --corpus docs --max-steps 50"))
         {
             plan, maxSteps,
         };

@@ -82,7 +82,7 @@ internal sealed class AgentHost : IDisposable
         var promptsDirectory = settings.Prompts?.FullName ?? options.PromptsDirectory;
         if (promptsDirectory is not null && !Directory.Exists(promptsDirectory))
         {
-            throw new CliSetupException($"The prompt folder '{promptsDirectory}' does not exist. Give an existing folder with --prompts, or leave it out to use the built-in prompts.");
+            throw new CliSetupException($"The prompt folder '{promptsDirectory}' {(File.Exists(promptsDirectory) ? "is a file, not a folder" : "does not exist")}. Give an existing folder with --prompts, or leave it out to use the built-in prompts.");
         }
 
         options.PromptsDirectory = promptsDirectory;
@@ -130,7 +130,7 @@ internal sealed class AgentHost : IDisposable
         var corpus = settings.Corpus?.FullName ?? configuration["Plansmith:Corpus"];
         if (corpus is not null && !Directory.Exists(corpus))
         {
-            throw new CliSetupException($"The corpus folder '{corpus}' does not exist. Give a folder of documents with --corpus DIR.");
+            throw new CliSetupException($"The corpus folder '{corpus}' {(File.Exists(corpus) ? "is a file, not a folder" : "does not exist")}. Give a folder of documents with --corpus DIR.");
         }
 
         try
@@ -151,7 +151,7 @@ internal sealed class AgentHost : IDisposable
         var root = settings.Root?.FullName ?? Environment.CurrentDirectory;
         if (!Directory.Exists(root))
         {
-            throw new CliSetupException($"--root folder '{root}' does not exist.");
+            throw new CliSetupException($"--root folder '{root}' {(File.Exists(root) ? "is a file, not a folder" : "does not exist")}. Give the folder the files tools may read and write, or leave --root out to use the current folder.");
         }
 
         var filesOptions = new FilesPluginOptions();

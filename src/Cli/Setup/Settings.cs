@@ -42,7 +42,7 @@ internal static partial class Settings
         {
             if (!file.Exists)
             {
-                throw new CliSetupException($"The settings file '{file.FullName}' does not exist. Give an existing file with --config, or leave it out to use ./appsettings.json.");
+                throw new CliSetupException($"The settings file '{file.FullName}' {(Directory.Exists(file.FullName) ? "is a folder, not a file" : "does not exist")}. Give an existing file with --config, or leave it out to use ./appsettings.json.");
             }
 
             files.Add(file.FullName);
