@@ -27,20 +27,6 @@ public sealed class PlansmithServiceCollectionExtensionsTests : IDisposable
 
     private string StorePath => Path.Combine(_dir, "runs.db");
 
-    /// <summary>Counts its calls; the test holds it across "restarts" to see what ran again.</summary>
-    public sealed class CountingPlugin
-    {
-        private int _calls;
-
-        public int Calls => Volatile.Read(ref _calls);
-
-        [KernelFunction("count"), Description("Counts a call and returns its argument.")]
-        public string Count([Description("A value")] string value)
-        {
-            Interlocked.Increment(ref _calls);
-            return "counted " + value;
-        }
-    }
 
     /// <summary>Fails on its first call, as a flaky service would, and works after.</summary>
     public sealed class FlakyPlugin

@@ -70,7 +70,7 @@ public sealed partial class PromptNamingTests : IDisposable
     [InlineData("prompts/README.md")]
     public void PromptInputsTable_InTheReadme_MatchesTheInputRecords(string readme)
     {
-        var text = File.ReadAllText(Path.Combine(RepoRoot(), readme));
+        var text = File.ReadAllText(Path.Combine(RepositoryFolder.Root, readme));
         var rows = TableRow().Matches(text).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["inputs"].Value.Split(',', StringSplitOptions.TrimEntries));
 
         Assert.Equal(PromptNames.InputTypes.Keys.Order(StringComparer.Ordinal), rows.Keys.Order(StringComparer.Ordinal));
@@ -121,16 +121,6 @@ public sealed partial class PromptNamingTests : IDisposable
         }
     }
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Agent.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Agent.sln not found above the test folder.");
-    }
 
     [GeneratedRegex(@"(?<tag><message role=""system"">)[^.]*\.")]
     private static partial Regex FirstSentence();

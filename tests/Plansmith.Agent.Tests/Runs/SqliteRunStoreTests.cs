@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 using Microsoft.SemanticKernel;
@@ -7,6 +6,7 @@ using Plansmith.Agent.Runs;
 using Plansmith.Agent.Runs.Store;
 using Plansmith.Agent.Tests.TestSupport.OpenAI;
 using Plansmith.Testing;
+using Plansmith.Agent.Tests.TestSupport;
 
 namespace Plansmith.Agent.Tests.Runs;
 
@@ -22,19 +22,6 @@ public sealed class SqliteRunStoreTests : IDisposable
 
     private string StorePath => Path.Combine(_dir, "runs.db");
 
-    public sealed class CountingPlugin
-    {
-        private int _calls;
-
-        public int Calls => Volatile.Read(ref _calls);
-
-        [KernelFunction("count"), Description("Counts a call and returns its argument.")]
-        public string Count([Description("A value")] string value)
-        {
-            Interlocked.Increment(ref _calls);
-            return "counted " + value;
-        }
-    }
 
     private static object Step(string id, string description, string[]? dependencies = null, string? tool = null, object? arguments = null) =>
         new { id, description, dependencies = dependencies ?? [], tool, arguments };

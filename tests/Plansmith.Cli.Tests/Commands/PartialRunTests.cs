@@ -1,3 +1,5 @@
+using Plansmith.Testing;
+
 namespace Plansmith.Cli.Tests.Commands;
 
 /// <summary>Runs that end partial or struggle with their tools, as a user meets them with the offline model over this repository's docs.</summary>
@@ -7,7 +9,7 @@ public sealed class PartialRunTests : IDisposable
 
     public PartialRunTests()
     {
-        var docs = Path.Combine(RepositoryRoot(), "docs");
+        var docs = Path.Combine(RepositoryFolder.Root, "docs");
         Directory.CreateDirectory(Path.Combine(_work, "docs"));
         foreach (var file in Directory.GetFiles(docs, "*.md"))
         {
@@ -54,14 +56,4 @@ public sealed class PartialRunTests : IDisposable
         Assert.Contains("Completed in", error, StringComparison.Ordinal);
     }
 
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Agent.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Agent.sln not found above the test folder.");
-    }
 }

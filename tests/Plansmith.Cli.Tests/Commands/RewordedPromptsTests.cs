@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Plansmith.Testing;
 
 namespace Plansmith.Cli.Tests.Commands;
 
@@ -17,7 +18,7 @@ public sealed partial class RewordedPromptsTests : IDisposable
     [Fact]
     public async Task Run_OfflineWithEveryFirstSentenceReworded_PlansRunsAndAnswersLikeTheBuiltInPrompts()
     {
-        var repo = RepoRoot();
+        var repo = RepositoryFolder.Root;
         var prompts = Path.Combine(_work, "prompts");
         var reworded = 0;
         foreach (var folder in Directory.EnumerateDirectories(Path.Combine(repo, "prompts")))
@@ -68,16 +69,6 @@ public sealed partial class RewordedPromptsTests : IDisposable
     private static string Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "-";
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Agent.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Agent.sln not found above the test folder.");
-    }
 
     /// <summary>The first sentence of the system message.</summary>
     [GeneratedRegex(@"(?<tag><message role=""system"">)[^.]*\.")]

@@ -1,3 +1,5 @@
+using Plansmith.Testing;
+
 namespace Plansmith.Cli.Tests.Commands;
 
 /// <summary><c>validate</c> and <c>execute</c> see the same tools and agents as <c>run</c>, and say what <c>execute</c> cannot run.</summary>
@@ -8,7 +10,7 @@ public sealed class ValidateExecuteToolsTests : IDisposable
     public ValidateExecuteToolsTests()
     {
         // The plan from docs/plan-contract.md, as a user would copy it.
-        var doc = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "plan-contract.md"));
+        var doc = File.ReadAllText(Path.Combine(RepositoryFolder.Root, "docs", "plan-contract.md"));
         var start = doc.IndexOf("```json\n", StringComparison.Ordinal) + "```json\n".Length;
         File.WriteAllText(Path.Combine(_work, "plan.json"), doc[start..doc.IndexOf("```", start, StringComparison.Ordinal)]);
         Directory.CreateDirectory(Path.Combine(_work, "docs"));
@@ -67,14 +69,4 @@ public sealed class ValidateExecuteToolsTests : IDisposable
         Assert.DoesNotContain("No model configured", error, StringComparison.Ordinal);
     }
 
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Agent.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Agent.sln not found above the test folder.");
-    }
 }
