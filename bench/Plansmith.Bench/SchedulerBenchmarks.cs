@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Execution;
 using Plansmith.Agent.Plans;
+using Plansmith.Agent.Runs;
 
 namespace Plansmith.Bench;
 

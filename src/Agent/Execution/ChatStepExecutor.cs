@@ -2,6 +2,7 @@ using Microsoft.SemanticKernel;
 using Plansmith.Agent.Agents;
 using Plansmith.Agent.Planning;
 using Plansmith.Agent.Plans;
+using Plansmith.Agent.Runs;
 
 namespace Plansmith.Agent.Execution;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Plansmith.Agent.Runs;
 
 namespace Plansmith.Agent.Execution;
 

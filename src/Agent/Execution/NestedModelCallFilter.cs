@@ -1,5 +1,6 @@
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Planning;
+using Plansmith.Agent.Runs;
 
 namespace Plansmith.Agent.Execution;
 

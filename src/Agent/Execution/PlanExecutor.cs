@@ -313,7 +313,7 @@ public sealed class PlanExecutor
             };
             ExecutionLog.RunEnded(_owner._logger, status, result.Duration.TotalMilliseconds);
             _over = true;
-            await EmitAsync(new PlanCompleted(Time.GetUtcNow(), Progress(), result)).ConfigureAwait(false);
+            await EmitAsync(new PlanCompleted { Timestamp = Time.GetUtcNow(), Progress = Progress(), Result = result }).ConfigureAwait(false);
             return result;
         }
 
@@ -332,7 +332,7 @@ public sealed class PlanExecutor
             // counted as running with no worker to finish it. The worker's own reports wait in the
             // inbox until this event is out, so the stream stays in order.
             _ = RunStepAsync(index, step, token);
-            await EmitAsync(new StepStarted(state.StartedAt.Value, Progress(), step.Id, step.Description, _started, _steps.Length)).ConfigureAwait(false);
+            await EmitAsync(new StepStarted { Timestamp = state.StartedAt.Value, Progress = Progress(), StepId = step.Id, Description = step.Description, Ordinal = _started, Total = _steps.Length }).ConfigureAwait(false);
         }
 
         /// <summary>One step's attempts, retries and fallback. Never throws: it always posts a <see cref="Finished"/>.</summary>
@@ -489,11 +489,11 @@ public sealed class PlanExecutor
                 case Retrying retrying:
                     state.Attempts = retrying.FailedAttempt;
                     ExecutionLog.StepRetrying(_owner._logger, step.Id, retrying.FailedAttempt, retrying.Delay.TotalMilliseconds, retrying.Error);
-                    await EmitAsync(new StepRetrying(Time.GetUtcNow(), Progress(), step.Id, retrying.FailedAttempt, retrying.MaxAttempts, retrying.Delay, retrying.Error)).ConfigureAwait(false);
+                    await EmitAsync(new StepRetrying { Timestamp = Time.GetUtcNow(), Progress = Progress(), StepId = step.Id, FailedAttempt = retrying.FailedAttempt, MaxAttempts = retrying.MaxAttempts, Delay = retrying.Delay, Error = retrying.Error }).ConfigureAwait(false);
                     break;
                 case FallingBack fallingBack:
                     ExecutionLog.StepFallingBack(_owner._logger, step.Id, fallingBack.Error);
-                    await EmitAsync(new StepFallbackStarted(Time.GetUtcNow(), Progress(), step.Id, fallingBack.Description, fallingBack.Error)).ConfigureAwait(false);
+                    await EmitAsync(new StepFallbackStarted { Timestamp = Time.GetUtcNow(), Progress = Progress(), StepId = step.Id, FallbackDescription = fallingBack.Description, Error = fallingBack.Error }).ConfigureAwait(false);
                     break;
                 case Finished finished:
                     await FinishAsync(message.Index, finished).ConfigureAwait(false);
@@ -535,7 +535,7 @@ public sealed class PlanExecutor
                     ExecutionLog.StepCompleted(_owner._logger, step.Id, duration.TotalMilliseconds, finished.Attempts);
                     PlansmithTelemetry.Steps.Add(1, new KeyValuePair<string, object?>("status", "completed"));
                     PlansmithTelemetry.StepDuration.Record(duration.TotalSeconds);
-                    await EmitAsync(new StepCompleted(state.EndedAt.Value, Progress(), step.Id, step.Description, Preview(finished.Output!), duration, finished.Attempts, finished.UsedFallback, finished.Output!, finished.Usage)).ConfigureAwait(false);
+                    await EmitAsync(new StepCompleted { Timestamp = state.EndedAt.Value, Progress = Progress(), StepId = step.Id, Description = step.Description, OutputPreview = Preview(finished.Output!), Duration = duration, Attempts = finished.Attempts, UsedFallback = finished.UsedFallback, Output = finished.Output!, Usage = finished.Usage }).ConfigureAwait(false);
                     foreach (var dependent in _dependents[index])
                     {
                         if (--_waitingOn[dependent] == 0 && _states[dependent].Status == StepStatus.Pending)
@@ -554,7 +554,7 @@ public sealed class PlanExecutor
                     PlansmithTelemetry.Steps.Add(1, new KeyValuePair<string, object?>("status", "failed"));
                     PlansmithTelemetry.StepFailures.Add(1);
                     PlansmithTelemetry.StepDuration.Record(duration.TotalSeconds);
-                    await EmitAsync(new StepFailed(state.EndedAt.Value, Progress(), step.Id, step.Description, finished.Error!, duration, finished.Attempts)).ConfigureAwait(false);
+                    await EmitAsync(new StepFailed { Timestamp = state.EndedAt.Value, Progress = Progress(), StepId = step.Id, Description = step.Description, Error = finished.Error!, Duration = duration, Attempts = finished.Attempts }).ConfigureAwait(false);
                     if (Options.StopOnFailure && !_stop.IsCancellationRequested)
                     {
                         _stopReason = $"Step '{step.Id}' failed and StopOnFailure is set, so the run stopped: {finished.Error}";
@@ -598,7 +598,7 @@ public sealed class PlanExecutor
                 _finished++;
                 _skipped++;
                 ExecutionLog.StepSkipped(_owner._logger, _steps[index].Id, reason);
-                await EmitAsync(new StepSkipped(Time.GetUtcNow(), Progress(), _steps[index].Id, _steps[index].Description, reason)).ConfigureAwait(false);
+                await EmitAsync(new StepSkipped { Timestamp = Time.GetUtcNow(), Progress = Progress(), StepId = _steps[index].Id, Description = _steps[index].Description, Reason = reason }).ConfigureAwait(false);
                 foreach (var dependent in _dependents[index])
                 {
                     queue.Enqueue((dependent, index));
@@ -633,7 +633,7 @@ public sealed class PlanExecutor
                 _states[i].Error = "can never start: its dependencies form a cycle.";
                 _finished++;
                 _skipped++;
-                await EmitAsync(new StepSkipped(Time.GetUtcNow(), Progress(), _steps[i].Id, _steps[i].Description, _states[i].Error!)).ConfigureAwait(false);
+                await EmitAsync(new StepSkipped { Timestamp = Time.GetUtcNow(), Progress = Progress(), StepId = _steps[i].Id, Description = _steps[i].Description, Reason = _states[i].Error! }).ConfigureAwait(false);
             }
 
             return error;
@@ -716,7 +716,7 @@ public sealed class PlanExecutor
 
         public bool Restored { get; set; }
 
-        public Planning.TokenUsage Usage { get; set; }
+        public TokenUsage Usage { get; set; }
     }
 
     private readonly record struct AttemptOutcome(StepOutput? Output, Exception? Error);
@@ -727,5 +727,5 @@ public sealed class PlanExecutor
 
     private sealed record FallingBack(int Index, string Description, string Error) : WorkerMessage(Index);
 
-    private sealed record Finished(int Index, StepStatus Status, string? Output, string? Error, int Attempts, bool UsedFallback, Planning.TokenUsage Usage = default) : WorkerMessage(Index);
+    private sealed record Finished(int Index, StepStatus Status, string? Output, string? Error, int Attempts, bool UsedFallback, TokenUsage Usage = default) : WorkerMessage(Index);
 }

@@ -1,3 +1,5 @@
+using Plansmith.Agent.Runs;
+
 namespace Plansmith.Agent.Execution;
 
 /// <summary>What a step produced.</summary>
@@ -8,5 +10,5 @@ namespace Plansmith.Agent.Execution;
 public sealed record StepOutput(string Text)
 {
     /// <summary>Model calls and tokens the step spent; zero for a tool step.</summary>
-    public Planning.TokenUsage Usage { get; init; }
+    public TokenUsage Usage { get; init; }
 }

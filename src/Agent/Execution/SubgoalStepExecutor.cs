@@ -50,11 +50,11 @@ internal sealed class SubgoalStepExecutor : IStepExecutor
 
         var depth = _scope.Depth + 1;
         var events = _scope.Events;
-        await events.EmitAsync(new SubplanCreated(events.Now, events.Progress, step.Id, depth, child)).ConfigureAwait(false);
+        await events.EmitAsync(new SubplanCreated { Timestamp = events.Now, Progress = events.Progress, ParentStepId = step.Id, Depth = depth, Plan = child }).ConfigureAwait(false);
         var childScope = _scope.Child(inherited == "none" ? string.Empty : inherited);
         var result = await childScope.CreateExecutor().ExecuteAsync(
             child,
-            onEvent: (e, _) => events.EmitAsync(new SubplanEvent(e.Timestamp, events.Progress, step.Id, depth, e)),
+            onEvent: (e, _) => events.EmitAsync(new SubplanEvent { Timestamp = e.Timestamp, Progress = events.Progress, ParentStepId = step.Id, Depth = depth, Inner = e }),
             cancellationToken: cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         if (result.Status != PlanExecutionStatus.Completed)

@@ -1,5 +1,6 @@
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Planning;
+using Plansmith.Agent.Runs;
 using Plansmith.Agent.Telemetry;
 
 namespace Plansmith.Agent.Execution;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Plansmith.Agent.Planning;
 using Plansmith.Agent.Plans;
+using Plansmith.Agent.Runs;
 
 namespace Plansmith.Agent.Execution;
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.SemanticKernel;
+using Plansmith.Agent.Runs;
 using Plansmith.Agent.Telemetry;
 
 namespace Plansmith.Agent.Planning;

@@ -307,6 +307,7 @@ public sealed partial class PlanningAgent : IDisposable
         private RunStoreException? _storeFailure;
         private RunLeaseKeeper? _keeper;
         private bool _owning;
+        private bool _started;
 
         public Run(PlanningAgent agent, string goal, string? context, PlansmithOptions options, Func<ExecutionEvent, ValueTask> sink)
         {
@@ -418,6 +419,8 @@ public sealed partial class PlanningAgent : IDisposable
                 Own(await store.CreateRunAsync(_agent.Describe(_goal, _options), cancellationToken).ConfigureAwait(false));
             }
 
+            await StartAsync(resumed: false).ConfigureAwait(false);
+
             AgentRunStatus status;
             string? error = null;
             try
@@ -425,10 +428,10 @@ public sealed partial class PlanningAgent : IDisposable
                 if (_options.UseRouter)
                 {
                     var decision = await _planner.RouteAsync(_goal, cancellationToken).ConfigureAwait(false);
-                    await EmitAsync(new RouteDecided(Now, default, decision.NeedsPlan)).ConfigureAwait(false);
+                    await EmitAsync(new RouteDecided { Timestamp = Now, NeedsPlan = decision.NeedsPlan }).ConfigureAwait(false);
                     if (!decision.NeedsPlan)
                     {
-                        await EmitAsync(new AnswerCompleted(Now, default, decision.Answer, Partial: false)).ConfigureAwait(false);
+                        await EmitAsync(new AnswerCompleted { Timestamp = Now, Answer = decision.Answer, Partial = false }).ConfigureAwait(false);
                         return await FinishAsync(AgentRunStatus.Answered, decision.Answer, null).ConfigureAwait(false);
                     }
                 }
@@ -450,7 +453,7 @@ public sealed partial class PlanningAgent : IDisposable
             }
             catch (BudgetExceededException ex)
             {
-                await EmitAsync(new BudgetExhausted(Now, _runEvents.Progress, ex.Message)).ConfigureAwait(false);
+                await EmitAsync(new BudgetExhausted { Timestamp = Now, Progress = _runEvents.Progress, Reason = ex.Message }).ConfigureAwait(false);
                 status = AgentRunStatus.BudgetExhausted;
                 error = ex.Message;
             }
@@ -470,6 +473,7 @@ public sealed partial class PlanningAgent : IDisposable
         public async Task<AgentRunResult> ResumeAsync(StoredRun stored, CancellationToken cancellationToken)
         {
             _runId = stored.Id;
+            await StartAsync(resumed: true).ConfigureAwait(false);
             _versions.AddRange(stored.PlanVersions);
             _plan = stored.PlanVersions.Count == 0 ? null : stored.PlanVersions[^1];
             if (_plan is null)
@@ -525,7 +529,7 @@ public sealed partial class PlanningAgent : IDisposable
                 Log.ResumeWarning(_agent._logger, stored.Id, warning);
             }
 
-            await EmitAsync(new RunResumed(Now, default, stored.Id, [.. _outputs.Keys.Order(StringComparer.Ordinal)], unverified, warnings)).ConfigureAwait(false);
+            await EmitAsync(new RunResumed { Timestamp = Now, RunId = stored.Id, CompletedSteps = [.. _outputs.Keys.Order(StringComparer.Ordinal)], Unverified = unverified, Warnings = warnings }).ConfigureAwait(false);
             AgentRunStatus status;
             string? error;
             try
@@ -534,7 +538,7 @@ public sealed partial class PlanningAgent : IDisposable
             }
             catch (BudgetExceededException ex)
             {
-                await EmitAsync(new BudgetExhausted(Now, _runEvents.Progress, ex.Message)).ConfigureAwait(false);
+                await EmitAsync(new BudgetExhausted { Timestamp = Now, Progress = _runEvents.Progress, Reason = ex.Message }).ConfigureAwait(false);
                 (status, error) = (AgentRunStatus.BudgetExhausted, ex.Message);
             }
 
@@ -582,12 +586,12 @@ public sealed partial class PlanningAgent : IDisposable
             var plan = await _planner.CreateAsync(_goal, _context, cancellationToken).ConfigureAwait(false);
             var attempt = CountEvents<PlanRejected>(e => e.Stage == PromptNames.PlanCreate) + 1;
             AddVersion(plan);
-            await EmitAsync(new PlanCreated(Now, default, plan, attempt)).ConfigureAwait(false);
+            await EmitAsync(new PlanCreated { Timestamp = Now, Plan = plan, Attempt = attempt }).ConfigureAwait(false);
 
             for (var round = 1; round <= _options.MaxReflectionRounds; round++)
             {
                 var outcome = await _planner.ReflectAsync(plan, cancellationToken).ConfigureAwait(false);
-                await EmitAsync(new PlanReflected(Now, default, round, outcome.Approved, outcome.Issues, outcome.Plan)).ConfigureAwait(false);
+                await EmitAsync(new PlanReflected { Timestamp = Now, Round = round, Approved = outcome.Approved, Issues = outcome.Issues, Plan = outcome.Plan }).ConfigureAwait(false);
                 if (outcome.Approved)
                 {
                     break;
@@ -610,7 +614,7 @@ public sealed partial class PlanningAgent : IDisposable
         /// <summary>Asks the approver about <paramref name="plan"/>; false when it was rejected.</summary>
         private async Task<bool> ApproveAsync(Plan plan, CancellationToken cancellationToken)
         {
-            await EmitAsync(new PlanApprovalRequested(Now, default, plan)).ConfigureAwait(false);
+            await EmitAsync(new PlanApprovalRequested { Timestamp = Now, Plan = plan }).ConfigureAwait(false);
             var approval = await _agent._approver.ApproveAsync(plan, cancellationToken).ConfigureAwait(false);
             switch (approval.Decision)
             {
@@ -625,7 +629,7 @@ public sealed partial class PlanningAgent : IDisposable
             }
 
             _plan = plan;
-            await EmitAsync(new PlanApproved(Now, default, plan, approval.Decision == PlanApprovalDecision.Edited)).ConfigureAwait(false);
+            await EmitAsync(new PlanApproved { Timestamp = Now, Plan = plan, Edited = approval.Decision == PlanApprovalDecision.Edited }).ConfigureAwait(false);
             return true;
         }
 
@@ -663,7 +667,7 @@ public sealed partial class PlanningAgent : IDisposable
                 if (_meter.Exhausted.IsCancellationRequested || !_meter.CanCall())
                 {
                     var reason = _meter.ExhaustedReason ?? "the budget is spent";
-                    await EmitAsync(new BudgetExhausted(Now, _runEvents.Progress, reason)).ConfigureAwait(false);
+                    await EmitAsync(new BudgetExhausted { Timestamp = Now, Progress = _runEvents.Progress, Reason = reason }).ConfigureAwait(false);
                     return (AgentRunStatus.BudgetExhausted, $"The plan was stopped because {reason}.");
                 }
 
@@ -687,7 +691,7 @@ public sealed partial class PlanningAgent : IDisposable
                 _replans++;
                 _plan = revised;
                 AddVersion(revised);
-                await EmitAsync(new Replanned(Now, _runEvents.Progress, _replans, failed.StepId, failed.Error ?? string.Empty, revised)).ConfigureAwait(false);
+                await EmitAsync(new Replanned { Timestamp = Now, Progress = _runEvents.Progress, Replan = _replans, FailedStepId = failed.StepId, Error = failed.Error ?? string.Empty, Plan = revised }).ConfigureAwait(false);
             }
         }
 
@@ -756,11 +760,11 @@ public sealed partial class PlanningAgent : IDisposable
                 {
                     // A runaway reply: keep what fits, say where it was cut, and do not call the run complete.
                     var cut = text[.._options.MaxAnswerChars] + $"\n\n[… the answer was cut at {_options.MaxAnswerChars:N0} characters]";
-                    await EmitAsync(new AnswerCompleted(Now, _runEvents.Progress, cut, Partial: true)).ConfigureAwait(false);
+                    await EmitAsync(new AnswerCompleted { Timestamp = Now, Progress = _runEvents.Progress, Answer = cut, Partial = true }).ConfigureAwait(false);
                     return (cut, $"The model's answer ran past {_options.MaxAnswerChars:N0} characters and was cut there. Raise Plansmith:MaxAnswerChars if longer answers are expected.");
                 }
 
-                await EmitAsync(new AnswerCompleted(Now, _runEvents.Progress, text, status != AgentRunStatus.Completed)).ConfigureAwait(false);
+                await EmitAsync(new AnswerCompleted { Timestamp = Now, Progress = _runEvents.Progress, Answer = text, Partial = status != AgentRunStatus.Completed }).ConfigureAwait(false);
                 return (text, null);
             }
 
@@ -776,7 +780,7 @@ public sealed partial class PlanningAgent : IDisposable
                 var room = _options.MaxAnswerChars + 1 - answer.Length;
                 var kept = piece.Length <= room ? piece : piece[..room];
                 answer.Append(kept);
-                await EmitAsync(new AnswerDelta(Now, _runEvents.Progress, kept)).ConfigureAwait(false);
+                await EmitAsync(new AnswerDelta { Timestamp = Now, Progress = _runEvents.Progress, Text = kept }).ConfigureAwait(false);
                 if (answer.Length > _options.MaxAnswerChars)
                 {
                     // Past the cap: stop reading (leaving the loop closes the stream); the caller cuts and reports it.
@@ -819,7 +823,7 @@ public sealed partial class PlanningAgent : IDisposable
             }
 
             result = result with { RunId = _runId };
-            var completed = new RunCompleted(Now, _runEvents.Progress, result);
+            var completed = new RunCompleted { Timestamp = Now, Progress = _runEvents.Progress, Result = result };
             result = result with { Events = [.. events, completed] };
             completed = completed with { Result = result };
             await EmitAsync(completed).ConfigureAwait(false);
@@ -842,6 +846,18 @@ public sealed partial class PlanningAgent : IDisposable
         }
 
         private ValueTask EmitAsync(ExecutionEvent executionEvent) => _runEvents.EmitAsync(executionEvent);
+
+        /// <summary>Opens the run's event stream with <see cref="RunStarted"/>, once (a resumption that plans afresh does not open it twice).</summary>
+        private ValueTask StartAsync(bool resumed)
+        {
+            if (_started)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            _started = true;
+            return EmitAsync(new RunStarted { Timestamp = Now, RunId = _runId, Goal = _goal, Resumed = resumed });
+        }
     }
 
     private static partial class Log

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.SemanticKernel;
-using Plansmith.Agent.Execution;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
 using Plansmith.Agent.Telemetry;
@@ -99,11 +98,11 @@ internal sealed class PromptPlanner
                 return new ReflectionOutcome(false, issues, revised);
             }
 
-            await _events.EmitAsync(new PlanRejected(_events.Now, _events.Progress, PromptNames.PlanReflect, 1, problems)).ConfigureAwait(false);
+            await _events.EmitAsync(new PlanRejected { Timestamp = _events.Now, Progress = _events.Progress, Stage = PromptNames.PlanReflect, Attempt = 1, Problems = problems }).ConfigureAwait(false);
         }
         catch (PlanParseException ex)
         {
-            await _events.EmitAsync(new PlanRejected(_events.Now, _events.Progress, PromptNames.PlanReflect, 1, ex.Problems)).ConfigureAwait(false);
+            await _events.EmitAsync(new PlanRejected { Timestamp = _events.Now, Progress = _events.Progress, Stage = PromptNames.PlanReflect, Attempt = 1, Problems = ex.Problems }).ConfigureAwait(false);
         }
 
         // A revision that breaks the contract is worse than the plan it meant to fix.
@@ -200,7 +199,7 @@ internal sealed class PromptPlanner
                 problems = ex.Problems;
             }
 
-            await _events.EmitAsync(new PlanRejected(_events.Now, _events.Progress, prompt, attempt, problems)).ConfigureAwait(false);
+            await _events.EmitAsync(new PlanRejected { Timestamp = _events.Now, Progress = _events.Progress, Stage = prompt, Attempt = attempt, Problems = problems }).ConfigureAwait(false);
             feedback = await _gateway.Prompts.RenderFragmentAsync(
                 prompt,
                 new PlanFeedbackInputs(string.Join('\n', problems.Select(p => "- " + p)), PromptText.Short(reply, 4_000)),

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Agents;
-using Plansmith.Agent.Execution;
 using Plansmith.Agent.Plans;
+using Plansmith.Agent.Runs;
 
 namespace Plansmith.Agent.Planning;
 

@@ -1,3 +1,5 @@
+using Plansmith.Agent.Runs;
+
 namespace Plansmith.Agent.Planning;
 
 /// <summary>

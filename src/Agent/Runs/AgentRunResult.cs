@@ -1,5 +1,3 @@
-using Plansmith.Agent.Execution;
-using Plansmith.Agent.Planning;
 using Plansmith.Agent.Plans;
 
 namespace Plansmith.Agent.Runs;

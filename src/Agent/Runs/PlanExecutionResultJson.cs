@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Plansmith.Agent.Execution;
 using Plansmith.Agent.Plans;
 
 namespace Plansmith.Agent.Runs;

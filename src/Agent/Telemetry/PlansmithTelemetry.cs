@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Plansmith.Agent.Runs;
 
 namespace Plansmith.Agent.Telemetry;
 
@@ -37,7 +38,7 @@ public static class PlansmithTelemetry
     }
 
     /// <summary>Records token usage on a span in the GenAI attribute names.</summary>
-    internal static void SetUsage(Activity? activity, Planning.TokenUsage usage)
+    internal static void SetUsage(Activity? activity, TokenUsage usage)
     {
         if (activity is null)
         {

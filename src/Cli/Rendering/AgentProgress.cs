@@ -1,5 +1,4 @@
 using System.Globalization;
-using Plansmith.Agent.Execution;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
 

@@ -80,7 +80,7 @@ internal sealed class LiveAgentProgress : IAgentProgress
                 case StepRetrying retrying:
                     _states[retrying.StepId] = ("running", retrying.Timestamp, $"retry after: {retrying.Error}");
                     break;
-                case PlanCompleted { Result.Status: Agent.Execution.PlanExecutionStatus.Cancelled } cancelled:
+                case PlanCompleted { Result.Status: PlanExecutionStatus.Cancelled } cancelled:
                     foreach (var record in cancelled.Result.Steps.Where(s => s.Status == StepStatus.Cancelled))
                     {
                         _states[record.StepId] = ("cancelled", null, string.Empty);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Execution;
 using Plansmith.Agent.Plans;
+using Plansmith.Agent.Runs;
 
 namespace Plansmith.Agent.Tests.Execution;
 

@@ -2,6 +2,7 @@ using CsCheck;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Execution;
 using Plansmith.Agent.Plans;
+using Plansmith.Agent.Runs;
 using Plansmith.Agent.Tests.TestSupport;
 
 namespace Plansmith.Agent.Tests.Execution;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Execution;
 using Plansmith.Agent.Plans;
+using Plansmith.Agent.Runs;
 using Plansmith.Agent.Tests.TestSupport;
 using static Plansmith.Agent.Tests.TestSupport.TestPlans;
 

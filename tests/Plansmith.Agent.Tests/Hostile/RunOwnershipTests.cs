@@ -119,7 +119,7 @@ public sealed class RunOwnershipTests : IDisposable
         await taker.ClaimRunAsync(runId);
 
         // The old owner wakes up (a paused process, say): none of its writes land.
-        var lost = await Assert.ThrowsAsync<RunStoreException>(() => old.AppendEventAsync(runId, new StepStarted(_time.GetUtcNow(), default, "s1", "late", 1, 1)));
+        var lost = await Assert.ThrowsAsync<RunStoreException>(() => old.AppendEventAsync(runId, new StepStarted { Timestamp = _time.GetUtcNow(), StepId = "s1", Description = "late", Ordinal = 1, Total = 1 }));
         var renewLost = await Assert.ThrowsAsync<RunStoreException>(() => old.RenewLeaseAsync(runId));
         await Assert.ThrowsAsync<RunStoreException>(() => old.CompleteRunAsync(runId, AgentRunStatus.Completed, "late", null, default));
 

@@ -569,7 +569,7 @@ public sealed class PlanningAgentTests
             }
         }
 
-        Assert.Equal(["PlanCreated", "PlanReflected", "PlanApprovalRequested", "PlanApproved", "StepStarted", "StepCompleted", "PlanCompleted", "AnswerCompleted", "RunCompleted"], kinds);
+        Assert.Equal(["RunStarted", "PlanCreated", "PlanReflected", "PlanApprovalRequested", "PlanApproved", "StepStarted", "StepCompleted", "PlanCompleted", "AnswerCompleted", "RunCompleted"], kinds);
         Assert.True(deltas.Count > 1);
         Assert.Equal("The answer is two, as computed by the math tool.", string.Concat(deltas));
     }

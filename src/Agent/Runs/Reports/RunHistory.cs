@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Plansmith.Agent.Planning;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs.Store;
 

@@ -1,4 +1,3 @@
-using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs.Store;
 
 namespace Plansmith.Agent.Runs.Reports;

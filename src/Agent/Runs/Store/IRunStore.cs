@@ -1,4 +1,3 @@
-using Plansmith.Agent.Planning;
 using Plansmith.Agent.Plans;
 
 namespace Plansmith.Agent.Runs.Store;

@@ -6,7 +6,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Plansmith.Agent.Planning;
 using Plansmith.Agent.Plans;
 
 namespace Plansmith.Agent.Runs.Store;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Plansmith.Agent.Planning;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
 using Plansmith.Agent.Runs.Reports;
@@ -138,7 +137,7 @@ public sealed class RunReportTests
             Status = "completed",
             PlanVersions = [plan, plan],
             Steps = [new StoredStep("s1", "completed", "out", 1, T0, T0.AddSeconds(1), null, false)],
-            Events = Events(new PlanCreated(T0, default, plan, 1), new PlanApproved(T0, default, plan, false), new StepStarted(T0, default, "s1", "Only step", 1, 1), Completed("s1", "out", 1)),
+            Events = Events(new PlanCreated { Timestamp = T0, Plan = plan, Attempt = 1 }, new PlanApproved { Timestamp = T0, Plan = plan, Edited = false }, new StepStarted { Timestamp = T0, StepId = "s1", Description = "Only step", Ordinal = 1, Total = 1 }, Completed("s1", "out", 1)),
         };
 
         var html = RunReport.Html(run);
@@ -185,26 +184,26 @@ public sealed class RunReportTests
         var child = new Plan([new PlanStep { Id = "c1", Description = "Look up pears" }, new PlanStep { Id = "c2", Description = "Weigh them", Kind = StepKind.Subgoal, Dependencies = ["c1"] }]);
         var grandchild = new Plan([new PlanStep { Id = "d1", Description = "Dig deeper" }]);
         var events = Events(
-            new PlanCreated(T0, default, v1, 1),
-            new StepStarted(T0.AddSeconds(1), default, "s1", "Collect the notes", 1, 3),
+            new PlanCreated { Timestamp = T0, Plan = v1, Attempt = 1 },
+            new StepStarted { Timestamp = T0.AddSeconds(1), StepId = "s1", Description = "Collect the notes", Ordinal = 1, Total = 3 },
             Completed("s1", "notes collected", 2),
-            new StepStarted(T0.AddSeconds(2), default, "s2", "Read the notes", 2, 3),
-            new StepFailed(T0.AddSeconds(3), default, "s2", "Read the notes", "no such file: notes.md", TimeSpan.FromSeconds(1), 2),
-            new StepSkipped(T0.AddSeconds(3), default, "s3", "Summarise the notes", "s2 failed"),
-            new Replanned(T0.AddSeconds(4), default, 1, "s2", "no such file: notes.md", v2),
-            new StepStarted(T0.AddSeconds(5), default, "s2", "Search the web instead", 1, 3),
+            new StepStarted { Timestamp = T0.AddSeconds(2), StepId = "s2", Description = "Read the notes", Ordinal = 2, Total = 3 },
+            new StepFailed { Timestamp = T0.AddSeconds(3), StepId = "s2", Description = "Read the notes", Error = "no such file: notes.md", Duration = TimeSpan.FromSeconds(1), Attempts = 2 },
+            new StepSkipped { Timestamp = T0.AddSeconds(3), StepId = "s3", Description = "Summarise the notes", Reason = "s2 failed" },
+            new Replanned { Timestamp = T0.AddSeconds(4), Replan = 1, FailedStepId = "s2", Error = "no such file: notes.md", Plan = v2 },
+            new StepStarted { Timestamp = T0.AddSeconds(5), StepId = "s2", Description = "Search the web instead", Ordinal = 1, Total = 3 },
             Completed("s2", "search results", 6),
-            new StepStarted(T0.AddSeconds(6), default, "r1", "Compare the fruit", 2, 3),
-            new SubplanCreated(T0.AddSeconds(6), default, "r1", 1, child),
-            new SubplanEvent(T0.AddSeconds(6), default, "r1", 1, new StepStarted(T0.AddSeconds(6), default, "c1", "Look up pears", 1, 2)),
-            new SubplanEvent(T0.AddSeconds(7), default, "r1", 1, Completed("c1", "child output c1", 7)),
-            new SubplanEvent(T0.AddSeconds(7), default, "r1", 1, new StepStarted(T0.AddSeconds(7), default, "c2", "Weigh them", 2, 2)),
-            new SubplanCreated(T0.AddSeconds(7), default, "c2", 2, grandchild),
-            new SubplanEvent(T0.AddSeconds(7), default, "c2", 2, new StepStarted(T0.AddSeconds(7), default, "d1", "Dig deeper", 1, 1)),
-            new SubplanEvent(T0.AddSeconds(8), default, "c2", 2, Completed("d1", "deep output d1", 8)),
-            new SubplanEvent(T0.AddSeconds(8), default, "r1", 1, Completed("c2", "deep output d1", 8)),
+            new StepStarted { Timestamp = T0.AddSeconds(6), StepId = "r1", Description = "Compare the fruit", Ordinal = 2, Total = 3 },
+            new SubplanCreated { Timestamp = T0.AddSeconds(6), ParentStepId = "r1", Depth = 1, Plan = child },
+            new SubplanEvent { Timestamp = T0.AddSeconds(6), ParentStepId = "r1", Depth = 1, Inner = new StepStarted { Timestamp = T0.AddSeconds(6), StepId = "c1", Description = "Look up pears", Ordinal = 1, Total = 2 } },
+            new SubplanEvent { Timestamp = T0.AddSeconds(7), ParentStepId = "r1", Depth = 1, Inner = Completed("c1", "child output c1", 7) },
+            new SubplanEvent { Timestamp = T0.AddSeconds(7), ParentStepId = "r1", Depth = 1, Inner = new StepStarted { Timestamp = T0.AddSeconds(7), StepId = "c2", Description = "Weigh them", Ordinal = 2, Total = 2 } },
+            new SubplanCreated { Timestamp = T0.AddSeconds(7), ParentStepId = "c2", Depth = 2, Plan = grandchild },
+            new SubplanEvent { Timestamp = T0.AddSeconds(7), ParentStepId = "c2", Depth = 2, Inner = new StepStarted { Timestamp = T0.AddSeconds(7), StepId = "d1", Description = "Dig deeper", Ordinal = 1, Total = 1 } },
+            new SubplanEvent { Timestamp = T0.AddSeconds(8), ParentStepId = "c2", Depth = 2, Inner = Completed("d1", "deep output d1", 8) },
+            new SubplanEvent { Timestamp = T0.AddSeconds(8), ParentStepId = "r1", Depth = 1, Inner = Completed("c2", "deep output d1", 8) },
             Completed("r1", "deep output d1", 8),
-            new StepStarted(T0.AddSeconds(8), default, "r2", "Write it up", 3, 3),
+            new StepStarted { Timestamp = T0.AddSeconds(8), StepId = "r2", Description = "Write it up", Ordinal = 3, Total = 3 },
             Completed("r2", "written", 9));
         return new StoredRun
         {
@@ -230,7 +229,7 @@ public sealed class RunReportTests
     }
 
     private static StepCompleted Completed(string id, string output, int second) =>
-        new(T0.AddSeconds(second), default, id, id, output, TimeSpan.FromSeconds(1), 1, false, output);
+        new() { Timestamp = T0.AddSeconds(second), StepId = id, Description = id, OutputPreview = output, Duration = TimeSpan.FromSeconds(1), Attempts = 1, Output = output };
 
     private static List<StoredEvent> Events(params ExecutionEvent[] events) =>
         [.. events.Select((e, i) => new StoredEvent(i + 1, e.GetType().Name, e.Timestamp, EventJson.Serialize(e)))];

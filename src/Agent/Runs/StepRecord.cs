@@ -1,6 +1,6 @@
 using Plansmith.Agent.Plans;
 
-namespace Plansmith.Agent.Execution;
+namespace Plansmith.Agent.Runs;
 
 /// <summary>What happened to one step in a run.</summary>
 public sealed record StepRecord
@@ -30,7 +30,7 @@ public sealed record StepRecord
     public bool UsedFallback { get; init; }
 
     /// <summary>Model calls and tokens the step spent (the attempt that produced the output).</summary>
-    public Planning.TokenUsage Usage { get; init; }
+    public TokenUsage Usage { get; init; }
 
     /// <summary>Whether the output was carried over from an earlier run rather than produced in this one.</summary>
     public bool Restored { get; init; }

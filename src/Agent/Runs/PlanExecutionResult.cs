@@ -1,6 +1,6 @@
 using Plansmith.Agent.Plans;
 
-namespace Plansmith.Agent.Execution;
+namespace Plansmith.Agent.Runs;
 
 /// <summary>How a run of a plan ended.</summary>
 public enum PlanExecutionStatus

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Reflection;
 
-namespace Plansmith.Agent.Planning;
+namespace Plansmith.Agent.Runs;
 
 /// <summary>Model calls and tokens, summed over every request of a run.</summary>
 /// <param name="ModelCalls">
