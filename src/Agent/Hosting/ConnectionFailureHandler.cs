@@ -1,3 +1,5 @@
+using Plansmith.Agent.Planning;
+
 namespace Plansmith.Agent.Hosting;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Plansmith.Agent.Planning;
 
 namespace Plansmith.Agent.Hosting;
 

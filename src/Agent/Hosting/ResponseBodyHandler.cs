@@ -1,4 +1,5 @@
 using System.Net;
+using Plansmith.Agent.Planning;
 
 namespace Plansmith.Agent.Hosting;
 

@@ -1,5 +1,3 @@
-using Plansmith.Agent.Hosting;
-
 namespace Plansmith.Agent.Planning;
 
 /// <summary>
@@ -67,7 +65,7 @@ public sealed class ModelCallException : Exception
                     return "the endpoint's answer is not valid JSON (a malformed or cut-off response). Check that the endpoint speaks the OpenAI chat completions API.";
                 case Microsoft.SemanticKernel.HttpOperationException { StatusCode: { } status } http:
                     return $"the endpoint answered HTTP {(int)status} ({status}){Detail(http.ResponseContent)}. {Hint((int)status)}";
-                case Hosting.ModelEndpointUnreachableException unreachable:
+                case ModelEndpointUnreachableException unreachable:
                     return unreachable.Message;
                 case Polly.Timeout.TimeoutRejectedException:
                     return $"the endpoint did not answer in time, with every retry ({e.Message}). Check that the endpoint is up, or raise Plansmith:ModelResilience:AttemptTimeout and TotalTimeout for a slow model.";

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs;
-using Plansmith.Agent.Runs.Reports;
+using Plansmith.Agent.Reports;
 using Plansmith.Agent.Runs.Store;
 using Plansmith.Cli.Rendering;
 using Plansmith.Cli.Setup;

@@ -4,6 +4,7 @@ using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 using Plansmith.Agent.Hosting;
+using Plansmith.Agent.Planning;
 
 namespace Plansmith.Agent.Tests.Hostile;
 

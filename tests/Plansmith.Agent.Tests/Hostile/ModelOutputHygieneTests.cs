@@ -2,7 +2,7 @@ using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using Plansmith.Agent.Plans;
 using Microsoft.Extensions.DependencyInjection;
-using Plansmith.Agent.Runs.Reports;
+using Plansmith.Agent.Reports;
 using Plansmith.Agent.Runs.Store;
 using Plansmith.Agent.Security;
 using Plansmith.Agent.Tests.TestSupport;

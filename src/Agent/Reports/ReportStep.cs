@@ -1,6 +1,6 @@
 using Plansmith.Agent.Plans;
 
-namespace Plansmith.Agent.Runs.Reports;
+namespace Plansmith.Agent.Reports;
 
 /// <summary>
 /// A step of the run as drawn in a report: a step of the plan version it ran in. A completed step

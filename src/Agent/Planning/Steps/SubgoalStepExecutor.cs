@@ -1,8 +1,8 @@
-using Plansmith.Agent.Planning;
+using Plansmith.Agent.Execution;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
 
-namespace Plansmith.Agent.Execution;
+namespace Plansmith.Agent.Planning;
 
 /// <summary>
 /// Runs a subgoal step: the planner expands it into a child plan, which runs with its own

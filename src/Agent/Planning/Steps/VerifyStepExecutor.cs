@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Plansmith.Agent.Planning;
+using Plansmith.Agent.Execution;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
 
-namespace Plansmith.Agent.Execution;
+namespace Plansmith.Agent.Planning;
 
 /// <summary>
 /// Runs a verify step without a tool: a model judges the claim against the outputs of the step's

@@ -1,10 +1,10 @@
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Agents;
-using Plansmith.Agent.Planning;
+using Plansmith.Agent.Execution;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
 
-namespace Plansmith.Agent.Execution;
+namespace Plansmith.Agent.Planning;
 
 /// <summary>
 /// Runs an action step without a tool: a model does the step through the <c>step_execute</c>

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace Plansmith.Agent.Hosting;
+namespace Plansmith.Agent.Planning;
 
 /// <summary>
 /// The model endpoint could not be reached at all: the connection was refused, the host name did

@@ -1,6 +1,7 @@
 using Plansmith.Agent.Runs.Store;
+using Plansmith.Agent.Runs;
 
-namespace Plansmith.Agent.Runs.Reports;
+namespace Plansmith.Agent.Reports;
 
 /// <summary>What one step did, as far as the stored events and step rows tell.</summary>
 internal sealed record StepState

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
-using Plansmith.Agent.Runs.Reports;
+using Plansmith.Agent.Reports;
 using Plansmith.Agent.Runs.Store;
 
 namespace Plansmith.Agent.Tests.Runs.Reports;

@@ -2,7 +2,7 @@ using Markdig;
 using Markdig.Syntax;
 using Markdig.Syntax.Inlines;
 
-namespace Plansmith.Agent.Runs.Reports;
+namespace Plansmith.Agent.Reports;
 
 /// <summary>
 /// Untrusted Markdown (a model's answer) as inert HTML: raw HTML is shown as text, links lead

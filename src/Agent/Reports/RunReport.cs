@@ -6,7 +6,7 @@ using System.Text.Json;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs.Store;
 
-namespace Plansmith.Agent.Runs.Reports;
+namespace Plansmith.Agent.Reports;
 
 /// <summary>
 /// A stored run as a report: the steps of every plan version that ran as one graph (steps a replan

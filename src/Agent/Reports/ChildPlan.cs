@@ -1,6 +1,6 @@
 using Plansmith.Agent.Plans;
 
-namespace Plansmith.Agent.Runs.Reports;
+namespace Plansmith.Agent.Reports;
 
 /// <summary>A subgoal step's child plan, with what each of its steps did and its own child plans.</summary>
 internal sealed class ChildPlan

@@ -1,6 +1,6 @@
 using Plansmith.Agent.Plans;
 
-namespace Plansmith.Agent.Runs.Reports;
+namespace Plansmith.Agent.Reports;
 
 /// <summary>One stored plan version: where it came from and whether any of its steps ran.</summary>
 /// <param name="Number">From 1.</param>

@@ -1,4 +1,4 @@
-namespace Plansmith.Agent.Hosting;
+namespace Plansmith.Agent.Planning;
 
 /// <summary>What went wrong with a model's successful (2xx) response after its headers arrived.</summary>
 internal enum ModelResponseFault

@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs.Store;
+using Plansmith.Agent.Runs;
 
-namespace Plansmith.Agent.Runs.Reports;
+namespace Plansmith.Agent.Reports;
 
 /// <summary>
 /// A stored run rebuilt for reporting: every plan version, each step of the versions that ran

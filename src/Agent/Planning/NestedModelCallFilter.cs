@@ -1,8 +1,7 @@
 using Microsoft.SemanticKernel;
-using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs;
 
-namespace Plansmith.Agent.Execution;
+namespace Plansmith.Agent.Planning;
 
 /// <summary>
 /// Counts the model calls that plugins make while a step runs (a tool that itself invokes one of

@@ -1,9 +1,8 @@
 using Microsoft.SemanticKernel;
-using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs;
 using Plansmith.Agent.Telemetry;
 
-namespace Plansmith.Agent.Execution;
+namespace Plansmith.Agent.Planning;
 
 /// <summary>
 /// Enforces a model-performed step's tool-call budget and the run's model-call budget inside
