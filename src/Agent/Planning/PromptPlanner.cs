@@ -42,7 +42,7 @@ internal sealed class PromptPlanner
     {
         using var span = PlansmithTelemetry.Start("route");
         var reply = await CallAsync(new RouteInputs(request, _tools), cancellationToken).ConfigureAwait(false);
-        using var document = PlanJson.ExtractJson(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("plan", out _));
+        using var document = ModelReplyJson.Extract(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("plan", out _));
         if (document?.RootElement is { ValueKind: JsonValueKind.Object } root
             && root.TryGetProperty("plan", out var plan) && plan.ValueKind == JsonValueKind.False
             && root.TryGetProperty("answer", out var answer) && answer.ValueKind == JsonValueKind.String
@@ -61,7 +61,7 @@ internal sealed class PromptPlanner
         var plan = await RequestPlanAsync(
             PromptNames.PlanCreate,
             feedback => new PlanCreateInputs(goal, _tools, _agents, _options.MaxSteps, context ?? string.Empty, feedback),
-            reply => PlanJson.Parse(reply, goal),
+            reply => PlanReader.Parse(reply, goal),
             plan => Validate(plan, _options.MaxSteps),
             cancellationToken).ConfigureAwait(false);
         span?.SetTag("plansmith.plan.steps", plan.Steps.Count);
@@ -74,7 +74,7 @@ internal sealed class PromptPlanner
         var reply = await CallAsync(
             new PlanReflectInputs(plan.Goal ?? string.Empty, PlanJson.Serialize(plan), _tools, _agents, _options.MaxSteps),
             cancellationToken).ConfigureAwait(false);
-        using var document = PlanJson.ExtractJson(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("approved", out _));
+        using var document = ModelReplyJson.Extract(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("approved", out _));
         if (document?.RootElement is not { ValueKind: JsonValueKind.Object } root || !root.TryGetProperty("approved", out var approvedElement))
         {
             // An unreadable critique cannot improve the plan; the plan stands as it is.
@@ -91,7 +91,7 @@ internal sealed class PromptPlanner
 
         try
         {
-            var revised = PlanJson.Parse(revisedElement.GetRawText(), plan.Goal);
+            var revised = PlanReader.Parse(revisedElement.GetRawText(), plan.Goal);
             var problems = Validate(revised, _options.MaxSteps);
             if (problems.Count == 0)
             {
@@ -132,7 +132,7 @@ internal sealed class PromptPlanner
                 feedback),
             reply =>
             {
-                var remaining = PlanJson.Parse(reply, plan.Goal);
+                var remaining = PlanReader.Parse(reply, plan.Goal);
                 var reused = remaining.Steps.Where(s => completed.Contains(s.Id)).Select(s => s.Id).ToList();
                 if (reused.Count > 0)
                 {
@@ -158,7 +158,7 @@ internal sealed class PromptPlanner
             feedback => new PlanDecomposeInputs(goal, subgoal.Description, context, _tools, _agents, _options.MaxChildSteps, feedback),
             reply =>
             {
-                using var document = PlanJson.ExtractJson(reply, e => e.ValueKind == JsonValueKind.Object && (e.TryGetProperty("atomic", out _) || e.TryGetProperty("steps", out _)));
+                using var document = ModelReplyJson.Extract(reply, e => e.ValueKind == JsonValueKind.Object && (e.TryGetProperty("atomic", out _) || e.TryGetProperty("steps", out _)));
                 if (document?.RootElement is { ValueKind: JsonValueKind.Object } root
                     && root.TryGetProperty("atomic", out var flag) && flag.ValueKind == JsonValueKind.True)
                 {
@@ -166,7 +166,7 @@ internal sealed class PromptPlanner
                     return new Plan([new PlanStep { Id = "atomic" }]);
                 }
 
-                return PlanJson.Parse(reply, subgoal.Description);
+                return PlanReader.Parse(reply, subgoal.Description);
             },
             child => atomic ? [] : Validate(child, _options.MaxChildSteps),
             cancellationToken).ConfigureAwait(false);

@@ -2,8 +2,8 @@ namespace Plansmith.Agent.Plans;
 
 /// <summary>
 /// A goal broken into steps with dependencies. A plan is a value: revising it makes a new plan.
-/// Use <see cref="PlanJson"/> to read one from model output and <see cref="PlanValidator"/> to
-/// check it before it runs.
+/// <see cref="PlanJson"/> writes it in the contract's canonical form and reads that form back;
+/// <see cref="PlanValidator"/> checks it before it runs.
 /// </summary>
 public sealed record Plan
 {

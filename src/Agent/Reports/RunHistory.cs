@@ -191,7 +191,7 @@ internal sealed class RunHistory
         Plan plan;
         try
         {
-            plan = PlanJson.Parse(planJson.GetRawText());
+            plan = PlanJson.Deserialize(planJson.GetRawText());
         }
         catch (PlanParseException)
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.SemanticKernel;
+using Plansmith.Agent.Planning;
 using Plansmith.Agent.Plans;
 
 namespace Plansmith.Cli.Commands;
@@ -40,7 +41,7 @@ internal static class CommonOptions
 
         try
         {
-            var plan = PlanJson.Parse(text);
+            var plan = PlanReader.Parse(text);
             new PlanValidator(new PlanValidationOptions { MaxSteps = maxSteps }).Validate(plan, kernel.Plugins, agents);
             return plan;
         }

@@ -1,5 +1,6 @@
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
+using Plansmith.Agent.Planning;
 using Plansmith.Agent.Plans;
 using Microsoft.Extensions.DependencyInjection;
 using Plansmith.Agent.Reports;
@@ -91,7 +92,7 @@ public sealed class ModelOutputHygieneTests
     public void Parse_PlanTextOverTheCap_IsRefusedBeforeParsing()
     {
         var huge = "{\"steps\":[{\"id\":\"s1\",\"description\":\"" + new string('x', PlanJson.MaxTextLength) + "\"}]}";
-        var ex = Assert.Throws<PlanParseException>(() => PlanJson.Parse(huge));
+        var ex = Assert.Throws<PlanParseException>(() => PlanReader.Parse(huge));
         Assert.Equal(PlanProblemCode.TooLarge, Assert.Single(ex.Problems).Code);
         Assert.Contains("at most", ex.Problems[0].Message, StringComparison.Ordinal);
     }

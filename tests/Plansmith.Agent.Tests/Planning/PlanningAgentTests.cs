@@ -536,7 +536,7 @@ public sealed class PlanningAgentTests
             "plan_create" => Plan(Step("s1", "Add", tool: "math.add", arguments: new { a = 1, b = 1 })),
             _ => Answer("ok"),
         });
-        var edited = PlanJson.Parse("""{"steps": [{"id": "e1", "description": "Add more", "tool": "math.add", "arguments": {"a": 40, "b": 2}}]}""");
+        var edited = PlanReader.Parse("""{"steps": [{"id": "e1", "description": "Add more", "tool": "math.add", "arguments": {"a": 40, "b": 2}}]}""");
         using var agent = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(), approver: new FixedApprover(PlanApproval.Edit(edited)));
 
         var result = await agent.RunAsync("Add");

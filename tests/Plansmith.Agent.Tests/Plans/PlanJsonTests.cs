@@ -1,15 +1,15 @@
-using System.Text.Json;
 using Plansmith.Agent.Plans;
+using static Plansmith.Agent.Tests.TestSupport.TestPlans;
 
 namespace Plansmith.Agent.Tests.Plans;
 
 public sealed class PlanJsonTests
 {
     [Fact]
-    public void Parse_ContractExample_ReadsEveryField()
+    public void Deserialize_ContractExample_ReadsEveryField()
     {
         const string json = """
-            { "steps": [
+            { "goal": "Compare web frameworks", "steps": [
               { "id": "s1", "description": "Search for Flask's routing model", "dependencies": [],
                 "kind": "action", "tool": "search.search", "arguments": { "query": "Flask routing", "top": 3 } },
               { "id": "s2", "description": "Compare the findings", "dependencies": ["s1"],
@@ -19,248 +19,114 @@ public sealed class PlanJsonTests
             ] }
             """;
 
-        var plan = PlanJson.Parse(json, goal: "Compare web frameworks");
+        var plan = PlanJson.Deserialize(json);
 
         Assert.Equal("Compare web frameworks", plan.Goal);
         Assert.Equal(["s1", "s2", "s3"], plan.Steps.Select(s => s.Id));
-        var s1 = plan.Steps[0];
-        Assert.Equal("search.search", s1.Tool);
-        Assert.Equal("Flask routing", s1.Arguments["query"].GetString());
-        Assert.Equal(3, s1.Arguments["top"].GetInt32());
-        Assert.Empty(s1.Dependencies);
-        var s2 = plan.Steps[1];
-        Assert.Equal("analyst", s2.Agent);
-        Assert.Null(s2.Tool);
-        Assert.Equal("Summarize ${s1} without code", s2.Fallback!.Description);
-        Assert.Null(s2.Fallback.Tool);
+        Assert.Equal("search.search", plan.Steps[0].Tool);
+        Assert.Equal(3, plan.Steps[0].Arguments["top"].GetInt32());
+        Assert.Equal("analyst", plan.Steps[1].Agent);
+        Assert.Equal("Summarize ${s1} without code", plan.Steps[1].Fallback!.Description);
+        Assert.Null(plan.Steps[1].Fallback!.Tool);
         Assert.Equal(StepKind.Verify, plan.Steps[2].Kind);
         Assert.Equal(["s2"], plan.Steps[2].Dependencies);
     }
 
     [Fact]
-    public void Parse_JsonInCodeFenceAfterProse_FindsThePlan()
+    public void Serialize_ThenDeserialize_RoundTrips()
     {
-        const string reply = """
-            Sure! Here is the plan you asked for:
+        var original = new Plan(
+        [
+            new PlanStep { Id = "s1", Description = "a", Tool = "math.add", Arguments = Args("""{"a": 1, "b": {"nested": [1, "x"]}}""") },
+            new PlanStep
+            {
+                Id = "s2",
+                Description = "b",
+                Dependencies = ["s1"],
+                Kind = StepKind.Verify,
+                Agent = "critic",
+                Fallback = new StepFallback { Description = "fb", Tool = "text.echo", Arguments = Args("""{"text": "${s1}"}"""), Agent = "helper" },
+            },
+            new PlanStep { Id = "s3", Description = "c", Dependencies = ["s1", "s2"], Kind = StepKind.Subgoal },
+        ],
+            "g");
 
-            ```json
-            {"steps": [{"id": "a", "description": "first"}]}
-            ```
-            Let me know if you want changes.
-            """;
+        foreach (var indented in new[] { true, false })
+        {
+            var json = PlanJson.Serialize(original, indented);
+            var again = PlanJson.Deserialize(json);
 
-        var plan = PlanJson.Parse(reply);
-
-        Assert.Equal("a", Assert.Single(plan.Steps).Id);
+            Assert.Equal(json, PlanJson.Serialize(again, indented));
+            Assert.Equal("g", again.Goal);
+            Assert.Equal("helper", again.Steps[1].Fallback!.Agent);
+            Assert.Equal("x", again.Steps[0].Arguments["b"].GetProperty("nested")[1].GetString());
+        }
     }
 
     [Fact]
-    public void Parse_JsonAfterProseWithoutFence_FindsThePlan()
+    public void Deserialize_ValuesAreKeptExactlyAsWritten()
     {
-        const string reply = "I will do this in {two} steps: {\"steps\": [{\"id\": 1, \"description\": \"x\"}, {\"id\": 2, \"description\": \"y\", \"dependencies\": [1]}]} Done.";
+        var plan = PlanJson.Deserialize("""{"steps": [{"id": "s1", "description": "  padded  ", "tool": "none", "agent": " "}]}""");
 
-        var plan = PlanJson.Parse(reply);
-
-        Assert.Equal(["1", "2"], plan.Steps.Select(s => s.Id));
-        Assert.Equal(["1"], plan.Steps[1].Dependencies);
-    }
-
-    [Fact]
-    public void Parse_UnclosedFence_StillReadsTheJson()
-    {
-        var plan = PlanJson.Parse("```json\n{\"steps\": [{\"id\": \"s1\", \"description\": \"d\"}]}\n");
-
-        Assert.Single(plan.Steps);
-    }
-
-    [Fact]
-    public void Parse_MissingDependencies_MeansNone()
-    {
-        var plan = PlanJson.Parse("""{"steps": [{"id": "s1", "description": "d"}]}""");
-
-        Assert.Empty(plan.Steps[0].Dependencies);
-        Assert.Equal(StepKind.Action, plan.Steps[0].Kind);
-    }
-
-    [Fact]
-    public void Parse_NumericIdsAndDependencies_BecomeStrings()
-    {
-        var plan = PlanJson.Parse("""{"steps": [{"id": 1, "description": "a"}, {"id": 2, "description": "b", "dependencies": [1]}]}""");
-
-        Assert.Equal(["1", "2"], plan.Steps.Select(s => s.Id));
-        Assert.Equal(["1"], plan.Steps[1].Dependencies);
+        var step = Assert.Single(plan.Steps);
+        Assert.Equal("  padded  ", step.Description);
+        Assert.Equal("none", step.Tool);
+        Assert.Equal(" ", step.Agent);
+        Assert.Null(plan.Goal);
     }
 
     [Theory]
-    [InlineData("step_id", "depends_on", "tool_name", "tool_arguments")]
-    [InlineData("stepId", "dependsOn", "toolName", "toolArguments")]
-    [InlineData("StepId", "DependsOn", "Tool", "Arguments")]
-    [InlineData("id", "deps", "function", "args")]
-    public void Parse_KeyStylesAndSynonyms_AreAccepted(string idKey, string depsKey, string toolKey, string argsKey)
+    [InlineData("```json\n{\"steps\": [{\"id\": \"s1\", \"description\": \"d\"}]}\n```", PlanProblemCode.NoJson, "not valid JSON")]
+    [InlineData("Here: {\"steps\": [{\"id\": \"s1\", \"description\": \"d\"}]}", PlanProblemCode.NoJson, "not valid JSON")]
+    [InlineData("{\"steps\": [{\"id\": \"s1\", \"description\": \"d\",}]}", PlanProblemCode.NoJson, "not valid JSON")]
+    [InlineData("[{\"id\": \"s1\", \"description\": \"d\"}]", PlanProblemCode.InvalidShape, "an array of 1 items, not a plan")]
+    [InlineData("{\"goal\": \"g\", \"steps\": [], \"version\": 2}", PlanProblemCode.InvalidShape, "key 'version'")]
+    [InlineData("{\"steps\": [{\"id\": 1, \"description\": \"d\"}]}", PlanProblemCode.InvalidShape, "\"id\" is a number")]
+    [InlineData("{\"steps\": [{\"id\": \"s1\", \"description\": \"d\", \"args\": {}}]}", PlanProblemCode.InvalidShape, "key 'args'")]
+    [InlineData("{\"steps\": [{\"id\": \"s1\", \"description\": \"d\", \"depends_on\": []}]}", PlanProblemCode.InvalidShape, "key 'depends_on'")]
+    [InlineData("{\"steps\": [{\"id\": \"s2\", \"description\": \"d\", \"dependencies\": \"s1\"}]}", PlanProblemCode.InvalidShape, "\"dependencies\" is a string")]
+    [InlineData("{\"steps\": [{\"id\": \"s1\", \"description\": \"d\", \"kind\": \"Verification\"}]}", PlanProblemCode.UnknownKind, "kind \"Verification\" is not one of")]
+    [InlineData("{\"steps\": [{\"id\": \"s1\", \"description\": \"d\", \"arguments\": \"{}\"}]}", PlanProblemCode.InvalidShape, "\"arguments\" is a string")]
+    [InlineData("{\"steps\": [{\"id\": \"s1\", \"description\": \"d\", \"fallback\": \"by hand\"}]}", PlanProblemCode.InvalidShape, "\"fallback\" is a string")]
+    [InlineData("{\"steps\": [{\"id\": \"s1\"}]}", PlanProblemCode.InvalidShape, "has no \"description\"")]
+    [InlineData("{\"goal\": \"g\"}", PlanProblemCode.InvalidShape, "no \"steps\" array")]
+    public void Deserialize_AnythingButTheCanonicalForm_IsRefusedNamingWhy(string json, PlanProblemCode code, string why)
     {
-        var json = $$$"""
-            {"Steps": [
-              {"{{{idKey}}}": "a", "Description": "first"},
-              {"{{{idKey}}}": "b", "Description": "second", "{{{depsKey}}}": ["a"], "{{{toolKey}}}": "text.echo", "{{{argsKey}}}": {"text": "${a}"}}
-            ]}
-            """;
-
-        var plan = PlanJson.Parse(json);
-
-        Assert.Equal(["a"], plan.Steps[1].Dependencies);
-        Assert.Equal("text.echo", plan.Steps[1].Tool);
-        Assert.Equal("${a}", plan.Steps[1].Arguments["text"].GetString());
-    }
-
-    [Fact]
-    public void Parse_BareArrayOfSteps_IsAPlan()
-    {
-        var plan = PlanJson.Parse("""[{"id": "s1", "description": "a"}, {"id": "s2", "description": "b", "dependencies": "s1"}]""");
-
-        Assert.Equal(2, plan.Steps.Count);
-        Assert.Equal(["s1"], plan.Steps[1].Dependencies);
-    }
-
-    [Fact]
-    public void Parse_PlanWrappedInPlanObject_IsRead()
-    {
-        var plan = PlanJson.Parse("""{"plan": {"goal": "g", "steps": [{"id": "s1", "description": "a"}]}}""");
-
-        Assert.Equal("g", plan.Goal);
-        Assert.Single(plan.Steps);
-    }
-
-    [Fact]
-    public void Parse_ArgumentsAsJsonString_AreDecoded()
-    {
-        var plan = PlanJson.Parse("""{"steps": [{"id": "s1", "description": "a", "tool": "math.add", "arguments": "{\"a\": 1, \"b\": 2}"}]}""");
-
-        Assert.Equal(2, plan.Steps[0].Arguments["b"].GetInt32());
-    }
-
-    [Fact]
-    public void Parse_ToolAsObject_TakesNameAndArguments()
-    {
-        var plan = PlanJson.Parse("""{"steps": [{"id": "s1", "description": "a", "tool": {"name": "math.add", "arguments": {"a": 1, "b": 2}}}]}""");
-
-        Assert.Equal("math.add", plan.Steps[0].Tool);
-        Assert.Equal(1, plan.Steps[0].Arguments["a"].GetInt32());
-    }
-
-    [Theory]
-    [InlineData("Verification", StepKind.Verify)]
-    [InlineData("sub_goal", StepKind.Subgoal)]
-    [InlineData("ACTION", StepKind.Action)]
-    public void Parse_KindSpellings_AreRecognised(string kind, StepKind expected)
-    {
-        var plan = PlanJson.Parse($$"""{"steps": [{"id": "s1", "description": "a", "kind": "{{kind}}"}]}""");
-
-        Assert.Equal(expected, plan.Steps[0].Kind);
-    }
-
-    [Fact]
-    public void Parse_ToolNoneOrNullString_MeansNoTool()
-    {
-        var plan = PlanJson.Parse("""{"steps": [{"id": "s1", "description": "a", "tool": "none"}, {"id": "s2", "description": "b", "tool": ""}]}""");
-
-        Assert.All(plan.Steps, s => Assert.Null(s.Tool));
-    }
-
-    [Fact]
-    public void Parse_FallbackAsString_IsADescription()
-    {
-        var plan = PlanJson.Parse("""{"steps": [{"id": "s1", "description": "a", "fallback": "do it by hand"}]}""");
-
-        Assert.Equal("do it by hand", plan.Steps[0].Fallback!.Description);
-    }
-
-    [Fact]
-    public void Parse_TrailingCommasAndComments_AreTolerated()
-    {
-        var plan = PlanJson.Parse("""
-            {"steps": [
-              // the only step
-              {"id": "s1", "description": "a",},
-            ]}
-            """);
-
-        Assert.Single(plan.Steps);
-    }
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("I cannot help with that.")]
-    [InlineData("{\"steps\": [")]
-    public void Parse_NoJson_ThrowsWithNoJsonProblem(string reply)
-    {
-        var ex = Assert.Throws<PlanParseException>(() => PlanJson.Parse(reply));
+        var ex = Assert.Throws<PlanParseException>(() => PlanJson.Deserialize(json));
 
         var problem = Assert.Single(ex.Problems);
-        Assert.Equal(PlanProblemCode.NoJson, problem.Code);
-        Assert.Contains("{\"steps\": [...]}", problem.Message, StringComparison.Ordinal);
+        Assert.Equal(code, problem.Code);
+        Assert.Contains(why, problem.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Parse_JsonOfWrongShape_SaysWhatWasFound()
-    {
-        var ex = Assert.Throws<PlanParseException>(() => PlanJson.Parse("""{"answer": 42}"""));
-
-        var problem = Assert.Single(ex.Problems);
-        Assert.Equal(PlanProblemCode.InvalidShape, problem.Code);
-        Assert.Contains("answer", problem.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Parse_SeveralBadSteps_ListsEveryProblem()
+    public void Deserialize_SeveralBadSteps_ListsEveryProblemWithItsStep()
     {
         const string json = """
             {"steps": [
               "just a string",
               {"id": "s2", "description": "b", "kind": "dance"},
-              {"id": "s3", "description": "c", "dependencies": {"x": 1}},
-              {"id": "s4", "description": "d", "tool": "math.add", "arguments": [1, 2]}
+              {"id": "s3", "description": "c", "dependencies": ["s2", 7]},
+              {"id": "s4", "description": "d", "fallback": {"description": "e", "tool": "x", "retries": 2}}
             ]}
             """;
 
-        var ex = Assert.Throws<PlanParseException>(() => PlanJson.Parse(json));
+        var ex = Assert.Throws<PlanParseException>(() => PlanJson.Deserialize(json));
 
         Assert.Equal(
             [PlanProblemCode.InvalidShape, PlanProblemCode.UnknownKind, PlanProblemCode.InvalidShape, PlanProblemCode.InvalidShape],
             ex.Problems.Select(p => p.Code));
-        Assert.Equal([null, "s2", "s3", "s4"], ex.Problems.Select(p => p.StepId));
-        Assert.Contains("- step 's2': kind \"dance\"", ex.Message, StringComparison.Ordinal);
+        Assert.Equal([null, "s2", "s3", "s4 fallback"], ex.Problems.Select(p => p.StepId));
+        Assert.Contains("key 'retries'", ex.Problems[3].Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void TryParse_Garbage_ReturnsFalseWithProblems()
+    public void Deserialize_TextOverTheCap_IsRefusedBeforeParsing()
     {
-        var ok = PlanJson.TryParse("nope", out var plan, out var problems);
+        var huge = "{\"steps\":[{\"id\":\"s1\",\"description\":\"" + new string('x', PlanJson.MaxTextLength) + "\"}]}";
 
-        Assert.False(ok);
-        Assert.Null(plan);
-        Assert.NotEmpty(problems);
-    }
+        var ex = Assert.Throws<PlanParseException>(() => PlanJson.Deserialize(huge));
 
-    [Fact]
-    public void Serialize_ThenParse_RoundTrips()
-    {
-        var original = PlanJson.Parse("""
-            {"goal": "g", "steps": [
-              {"id": "s1", "description": "a", "tool": "math.add", "arguments": {"a": 1, "b": {"nested": [1, "x"]}}},
-              {"id": "s2", "description": "b", "dependencies": ["s1"], "kind": "verify", "agent": "critic",
-               "fallback": {"description": "fb", "tool": "text.echo", "arguments": {"text": "${s1}"}}},
-              {"id": "s3", "description": "c", "dependencies": ["s1", "s2"], "kind": "subgoal"}
-            ]}
-            """);
-
-        var json = PlanJson.Serialize(original);
-        var again = PlanJson.Parse(json);
-
-        Assert.Equal(json, PlanJson.Serialize(again));
-        using var document = JsonDocument.Parse(json);
-        var s2 = document.RootElement.GetProperty("steps")[1];
-        Assert.Equal("verify", s2.GetProperty("kind").GetString());
-        Assert.Equal("${s1}", s2.GetProperty("fallback").GetProperty("arguments").GetProperty("text").GetString());
-        Assert.Equal("subgoal", document.RootElement.GetProperty("steps")[2].GetProperty("kind").GetString());
+        Assert.Equal(PlanProblemCode.TooLarge, Assert.Single(ex.Problems).Code);
     }
 }

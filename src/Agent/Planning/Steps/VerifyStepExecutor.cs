@@ -28,7 +28,7 @@ internal sealed class VerifyStepExecutor : IStepExecutor
         var inputs = new StepVerifyInputs(_scope.Goal, RunScope.Describe(context), _scope.ContextFor(context));
         var result = await RunScope.GuardAsync(step.Id, () => _scope.Gateway.InvokeAsync(inputs, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var reply = result.GetValue<string>() ?? string.Empty;
-        using var document = PlanJson.ExtractJson(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("passed", out _));
+        using var document = ModelReplyJson.Extract(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("passed", out _));
         if (document?.RootElement is not { ValueKind: JsonValueKind.Object } root
             || !root.TryGetProperty("passed", out var passed)
             || passed.ValueKind is not (JsonValueKind.True or JsonValueKind.False))

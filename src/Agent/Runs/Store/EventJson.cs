@@ -28,14 +28,14 @@ public static class EventJson
     }
 
     /// <summary>Reads a plan stored in the contract's form.</summary>
-    public static Plan ReadPlan(string json) => PlanJson.Parse(json);
+    public static Plan ReadPlan(string json) => PlanJson.Deserialize(json);
 
     private sealed class PlanConverter : JsonConverter<Plan>
     {
         public override Plan Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             using var document = JsonDocument.ParseValue(ref reader);
-            return PlanJson.Parse(document.RootElement.GetRawText());
+            return PlanJson.Deserialize(document.RootElement.GetRawText());
         }
 
         public override void Write(Utf8JsonWriter writer, Plan value, JsonSerializerOptions options) => PlanJson.Write(writer, value);

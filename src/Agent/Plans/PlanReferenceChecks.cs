@@ -1,0 +1,99 @@
+using System.Text.Json;
+
+namespace Plansmith.Agent.Plans;
+
+/// <summary>
+/// The checks of a step's <c>${...}</c> references: well formed, naming a step of the plan, and
+/// naming one the step depends on (directly or not), so its output exists when the step runs.
+/// Part of <see cref="PlanValidator"/>.
+/// </summary>
+internal static class PlanReferenceChecks
+{
+    /// <summary>Checks every <c>${...}</c> reference in the step at <paramref name="index"/>: its descriptions and string arguments, the fallback's included.</summary>
+    public static void Check(PlanGraph graph, int index, List<PlanProblem> problems)
+    {
+        var step = graph.Steps[index];
+        var stepId = PlanProblemText.NullIfEmpty(step.Id);
+        var texts = new List<(string Where, string Text)> { ("description", step.Description) };
+        CollectStrings("argument", step.Arguments, texts);
+        if (step.Fallback is { } fallback)
+        {
+            texts.Add(("fallback description", fallback.Description));
+            CollectStrings("fallback argument", fallback.Arguments, texts);
+        }
+
+        IReadOnlySet<int>? ancestors = null;
+        foreach (var (where, text) in texts)
+        {
+            if (!text.Contains("${", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var parts = StepReferences.Parse(text, out var errors);
+            foreach (var error in errors)
+            {
+                problems.Add(new PlanProblem(PlanProblemCode.InvalidReference, stepId, $"{where}: {error}"));
+            }
+
+            foreach (var reference in parts.Select(p => p.Reference).OfType<StepReference>())
+            {
+                if (!graph.TryGetIndex(reference.StepId, out var referenced))
+                {
+                    problems.Add(new PlanProblem(
+                        PlanProblemCode.UnknownReference,
+                        stepId,
+                        $"{where} refers to {reference.Text}, but no step has id '{reference.StepId}'. Refer only to steps of this plan ({PlanProblemText.ListNames(graph.Ids)})."));
+                    continue;
+                }
+
+                // Most references name a direct dependency; only the rest need the transitive walk.
+                if (step.Dependencies.Contains(reference.StepId, StringComparer.Ordinal))
+                {
+                    continue;
+                }
+
+                ancestors ??= graph.AncestorsOf(index);
+                if (!ancestors.Contains(referenced))
+                {
+                    problems.Add(new PlanProblem(
+                        PlanProblemCode.ReferenceNotDependency,
+                        stepId,
+                        $"{where} refers to {reference.Text}, but '{reference.StepId}' is not among this step's dependencies, so its output may not exist yet. Add \"{reference.StepId}\" to this step's dependencies."));
+                }
+            }
+        }
+    }
+
+    private static void CollectStrings(string where, IReadOnlyDictionary<string, JsonElement> arguments, List<(string, string)> texts)
+    {
+        foreach (var (name, value) in arguments)
+        {
+            CollectStrings($"{where} '{name}'", value, texts);
+        }
+    }
+
+    private static void CollectStrings(string where, JsonElement value, List<(string, string)> texts)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                texts.Add((where, value.GetString()!));
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in value.EnumerateArray())
+                {
+                    CollectStrings(where, item, texts);
+                }
+
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in value.EnumerateObject())
+                {
+                    CollectStrings(where, property.Value, texts);
+                }
+
+                break;
+        }
+    }
+}
