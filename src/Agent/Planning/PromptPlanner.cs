@@ -1,84 +1,44 @@
 using System.Text.Json;
-using Microsoft.SemanticKernel;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
 using Plansmith.Agent.Telemetry;
 
 namespace Plansmith.Agent.Planning;
 
-/// <summary>What the router decided.</summary>
-internal sealed record RouteDecision(bool NeedsPlan, string Answer);
-
-/// <summary>One round of critique.</summary>
-internal sealed record ReflectionOutcome(bool Approved, IReadOnlyList<string> Issues, Plan Plan);
-
 /// <summary>
 /// Planning over the prompts: create (with validation feedback), reflect, revise, decompose and
 /// route. A rejected answer goes back to the model with every problem found, a bounded number of
 /// times; then a <see cref="PlanningFailedException"/> says what was wrong.
 /// </summary>
-internal sealed class PromptPlanner
+internal sealed class PromptPlanner : IPlanner
 {
-    private readonly ModelGateway _gateway;
-    private readonly Kernel _kernel;
-    private readonly PlansmithOptions _options;
-    private readonly RunEvents _events;
-    private readonly string _tools;
-    private readonly string _agents;
-
-    public PromptPlanner(ModelGateway gateway, Kernel kernel, PlansmithOptions options, RunEvents events)
-    {
-        _gateway = gateway;
-        _kernel = kernel;
-        _options = options;
-        _events = events;
-        _tools = PromptText.Tools(kernel.Plugins);
-        _agents = PromptText.Agents(options.Agents);
-    }
-
-    public string ToolsText => _tools;
-
-    public async Task<RouteDecision> RouteAsync(string request, CancellationToken cancellationToken)
-    {
-        using var span = PlansmithTelemetry.Start("route");
-        var reply = await CallAsync(new RouteInputs(request, _tools), cancellationToken).ConfigureAwait(false);
-        using var document = ModelReplyJson.Extract(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("plan", out _));
-        if (document?.RootElement is { ValueKind: JsonValueKind.Object } root
-            && root.TryGetProperty("plan", out var plan) && plan.ValueKind == JsonValueKind.False
-            && root.TryGetProperty("answer", out var answer) && answer.ValueKind == JsonValueKind.String
-            && !string.IsNullOrWhiteSpace(answer.GetString()))
-        {
-            return new RouteDecision(false, answer.GetString()!);
-        }
-
-        // Anything else, garbage included, means: plan it. Planning is the safe default.
-        return new RouteDecision(true, string.Empty);
-    }
-
-    public async Task<Plan> CreateAsync(string goal, string? context, CancellationToken cancellationToken)
+    public async Task<Plan> CreateAsync(RunContext run, CancellationToken cancellationToken = default)
     {
         using var span = PlansmithTelemetry.Start("plan");
+        var goal = run.Goal;
         var plan = await RequestPlanAsync(
+            run,
             PromptNames.PlanCreate,
-            feedback => new PlanCreateInputs(goal, _tools, _agents, _options.MaxSteps, context ?? string.Empty, feedback),
+            feedback => new PlanCreateInputs(goal, run.ToolsText, run.AgentsText, run.Options.MaxSteps, run.ConversationText, feedback),
             reply => PlanReader.Parse(reply, goal),
-            plan => Validate(plan, _options.MaxSteps),
+            plan => Validate(run, plan, run.Options.MaxSteps),
             cancellationToken).ConfigureAwait(false);
         span?.SetTag("plansmith.plan.steps", plan.Steps.Count);
         return plan;
     }
 
-    public async Task<ReflectionOutcome> ReflectAsync(Plan plan, CancellationToken cancellationToken)
+    public async Task<PlanReview> ReflectAsync(RunContext run, Plan plan, CancellationToken cancellationToken = default)
     {
         using var span = PlansmithTelemetry.Start("reflect");
         var reply = await CallAsync(
-            new PlanReflectInputs(plan.Goal ?? string.Empty, PlanJson.Serialize(plan), _tools, _agents, _options.MaxSteps),
+            run,
+            new PlanReflectInputs(plan.Goal ?? string.Empty, PlanJson.Serialize(plan), run.ToolsText, run.AgentsText, run.Options.MaxSteps),
             cancellationToken).ConfigureAwait(false);
         using var document = ModelReplyJson.Extract(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("approved", out _));
         if (document?.RootElement is not { ValueKind: JsonValueKind.Object } root || !root.TryGetProperty("approved", out var approvedElement))
         {
             // An unreadable critique cannot improve the plan; the plan stands as it is.
-            return new ReflectionOutcome(true, ["The reviewer's answer could not be read; the plan stands as it is."], plan);
+            return new PlanReview(true, ["The reviewer's answer could not be read; the plan stands as it is."], plan);
         }
 
         var issues = root.TryGetProperty("issues", out var list) && list.ValueKind == JsonValueKind.Array
@@ -86,32 +46,33 @@ internal sealed class PromptPlanner
             : [];
         if (approvedElement.ValueKind != JsonValueKind.False || !root.TryGetProperty("plan", out var revisedElement))
         {
-            return new ReflectionOutcome(true, issues, plan);
+            return new PlanReview(true, issues, plan);
         }
 
         try
         {
             var revised = PlanReader.Parse(revisedElement.GetRawText(), plan.Goal);
-            var problems = Validate(revised, _options.MaxSteps);
+            var problems = Validate(run, revised, run.Options.MaxSteps);
             if (problems.Count == 0)
             {
-                return new ReflectionOutcome(false, issues, revised);
+                return new PlanReview(false, issues, revised);
             }
 
-            await _events.EmitAsync(new PlanRejected { Timestamp = _events.Now, Progress = _events.Progress, Stage = PromptNames.PlanReflect, Attempt = 1, Problems = problems }).ConfigureAwait(false);
+            await run.EmitAsync(new PlanRejected { Stage = PromptNames.PlanReflect, Attempt = 1, Problems = problems }).ConfigureAwait(false);
         }
         catch (PlanParseException ex)
         {
-            await _events.EmitAsync(new PlanRejected { Timestamp = _events.Now, Progress = _events.Progress, Stage = PromptNames.PlanReflect, Attempt = 1, Problems = ex.Problems }).ConfigureAwait(false);
+            await run.EmitAsync(new PlanRejected { Stage = PromptNames.PlanReflect, Attempt = 1, Problems = ex.Problems }).ConfigureAwait(false);
         }
 
         // A revision that breaks the contract is worse than the plan it meant to fix.
-        return new ReflectionOutcome(true, [.. issues, "The reviewer's revised plan was not valid; the plan stands as it is."], plan);
+        return new PlanReview(true, [.. issues, "The reviewer's revised plan was not valid; the plan stands as it is."], plan);
     }
 
-    /// <summary>Plans the remaining work after <paramref name="failedStepId"/> failed; returns the merged plan.</summary>
-    public async Task<Plan> ReviseAsync(Plan plan, IReadOnlyList<StepRecord> records, string failedStepId, string error, CancellationToken cancellationToken)
+    /// <summary>Plans the remaining work after a step failed; returns the merged plan.</summary>
+    public async Task<Plan> ReviseAsync(RunContext run, PlanFailure failure, CancellationToken cancellationToken = default)
     {
+        var (plan, records, failedStepId, error) = failure;
         using var span = PlansmithTelemetry.Start("replan");
         span?.SetTag("plansmith.step.id", failedStepId);
         var completed = records.Where(r => r.Status == StepStatus.Completed).Select(r => r.StepId).ToHashSet(StringComparer.Ordinal);
@@ -119,16 +80,17 @@ internal sealed class PromptPlanner
         var completedSteps = plan.Steps.Where(s => completed.Contains(s.Id)).ToList();
         var failedStep = plan.FindStep(failedStepId);
         return await RequestPlanAsync(
+            run,
             PromptNames.PlanRevise,
             feedback => new PlanReviseInputs(
                 plan.Goal ?? string.Empty,
                 PlanJson.Serialize(plan),
-                PromptText.Outputs(plan, completedSteps.Select(s => s.Id), outputs, _options.MaxOutputCharsInPrompt),
+                PromptText.Outputs(plan, completedSteps.Select(s => s.Id), outputs, run.Options.MaxOutputCharsInPrompt),
                 failedStep is null ? failedStepId : PlanJson.Serialize(new Plan([failedStep]), indented: false),
                 error,
-                _tools,
-                _agents,
-                _options.MaxSteps,
+                run.ToolsText,
+                run.AgentsText,
+                run.Options.MaxSteps,
                 feedback),
             reply =>
             {
@@ -144,18 +106,19 @@ internal sealed class PromptPlanner
 
                 return new Plan([.. completedSteps, .. remaining.Steps], plan.Goal);
             },
-            merged => Validate(merged, _options.MaxSteps),
+            merged => Validate(run, merged, run.Options.MaxSteps),
             cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A child plan for a subgoal step, or null when the model calls it atomic.</summary>
-    public async Task<Plan?> DecomposeAsync(string goal, PlanStep subgoal, string context, CancellationToken cancellationToken)
+    public async Task<Plan?> DecomposeAsync(RunContext run, PlanStep subgoal, string context, CancellationToken cancellationToken = default)
     {
         using var span = PlansmithTelemetry.Start("decompose");
         var atomic = false;
         var plan = await RequestPlanAsync(
+            run,
             PromptNames.PlanDecompose,
-            feedback => new PlanDecomposeInputs(goal, subgoal.Description, context, _tools, _agents, _options.MaxChildSteps, feedback),
+            feedback => new PlanDecomposeInputs(run.Goal, subgoal.Description, context, run.ToolsText, run.AgentsText, run.Options.MaxChildSteps, feedback),
             reply =>
             {
                 using var document = ModelReplyJson.Extract(reply, e => e.ValueKind == JsonValueKind.Object && (e.TryGetProperty("atomic", out _) || e.TryGetProperty("steps", out _)));
@@ -168,12 +131,13 @@ internal sealed class PromptPlanner
 
                 return PlanReader.Parse(reply, subgoal.Description);
             },
-            child => atomic ? [] : Validate(child, _options.MaxChildSteps),
+            child => atomic ? [] : Validate(run, child, run.Options.MaxChildSteps),
             cancellationToken).ConfigureAwait(false);
         return atomic ? null : plan;
     }
 
-    private async Task<Plan> RequestPlanAsync(
+    private static async Task<Plan> RequestPlanAsync(
+        RunContext run,
         string prompt,
         Func<string, PromptInputs> inputs,
         Func<string, Plan> parse,
@@ -182,9 +146,9 @@ internal sealed class PromptPlanner
     {
         var feedback = string.Empty;
         IReadOnlyList<PlanProblem> problems = [];
-        for (var attempt = 1; attempt <= _options.MaxPlanAttempts; attempt++)
+        for (var attempt = 1; attempt <= run.Options.MaxPlanAttempts; attempt++)
         {
-            var reply = await CallAsync(inputs(feedback), cancellationToken).ConfigureAwait(false);
+            var reply = await CallAsync(run, inputs(feedback), cancellationToken).ConfigureAwait(false);
             try
             {
                 var plan = parse(reply);
@@ -199,27 +163,28 @@ internal sealed class PromptPlanner
                 problems = ex.Problems;
             }
 
-            await _events.EmitAsync(new PlanRejected { Timestamp = _events.Now, Progress = _events.Progress, Stage = prompt, Attempt = attempt, Problems = problems }).ConfigureAwait(false);
-            feedback = await _gateway.Prompts.RenderFragmentAsync(
+            await run.EmitAsync(new PlanRejected { Stage = prompt, Attempt = attempt, Problems = problems }).ConfigureAwait(false);
+            feedback = await run.Gateway.Prompts.RenderFragmentAsync(
                 prompt,
                 new PlanFeedbackInputs(string.Join('\n', problems.Select(p => "- " + p)), PromptText.Short(reply, 4_000)),
                 cancellationToken).ConfigureAwait(false);
         }
 
-        throw new PlanningFailedException(prompt, _options.MaxPlanAttempts, problems);
+        throw new PlanningFailedException(prompt, run.Options.MaxPlanAttempts, problems);
     }
 
-    private IReadOnlyList<PlanProblem> Validate(Plan plan, int maxSteps) =>
-        new PlanValidator(new PlanValidationOptions { MaxSteps = maxSteps }).Check(plan, _kernel.Plugins, [.. _options.Agents.Keys]);
+    private static IReadOnlyList<PlanProblem> Validate(RunContext run, Plan plan, int maxSteps) =>
+        new PlanValidator(new PlanValidationOptions { MaxSteps = maxSteps }).Check(plan, run.Kernel.Plugins, [.. run.Options.Agents.Keys]);
 
-    private async Task<string> CallAsync(PromptInputs inputs, CancellationToken cancellationToken)
+    /// <summary>A prompt's reply text; a malformed, cut-off or truncated reply is asked again, a bounded number of times.</summary>
+    internal static async Task<string> CallAsync(RunContext run, PromptInputs inputs, CancellationToken cancellationToken)
     {
         const int MalformedRetries = 2;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                var result = await _gateway.InvokeAsync(inputs, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var result = await run.Gateway.InvokeAsync(inputs, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return result.GetValue<string>() ?? string.Empty;
             }
             catch (ModelCallException ex) when (ex.IsIncomplete && attempt < MalformedRetries)

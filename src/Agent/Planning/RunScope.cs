@@ -4,57 +4,43 @@ using Plansmith.Agent.Plans;
 
 namespace Plansmith.Agent.Planning;
 
-/// <summary>
-/// What the model-backed step executors of one run share: the goal, the gateway and planner,
-/// the options, the event sink, and — for child plans — the depth and the context inherited from
-/// the subgoal step.
-/// </summary>
+/// <summary>What the model-backed step executors of one run (or one child plan of it) share.</summary>
 internal sealed class RunScope
 {
     private readonly Func<RunScope, PlanExecutor> _createExecutor;
 
-    public RunScope(
-        string goal,
-        ModelGateway gateway,
-        PromptPlanner planner,
-        PlansmithOptions options,
-        RunEvents events,
-        Func<RunScope, PlanExecutor> createExecutor,
-        int depth = 0,
-        string inheritedContext = "")
+    public RunScope(RunContext run, IPlanner planner, Func<RunScope, PlanExecutor> createExecutor, int depth = 0, string inheritedContext = "")
     {
-        Goal = goal;
-        Gateway = gateway;
+        Run = run;
         Planner = planner;
-        Options = options;
-        Events = events;
         _createExecutor = createExecutor;
         Depth = depth;
         InheritedContext = inheritedContext;
     }
 
-    public string Goal { get; }
+    public RunContext Run { get; }
 
-    public ModelGateway Gateway { get; }
+    public string Goal => Run.Goal;
 
-    public PromptPlanner Planner { get; }
+    public ModelGateway Gateway => Run.Gateway;
 
-    public PlansmithOptions Options { get; }
+    public IPlanner Planner { get; }
 
-    public RunEvents Events { get; }
+    public PlansmithOptions Options => Run.Options;
 
-    /// <summary>0 for the top-level plan, 1 for a child plan, and so on.</summary>
+    public RunEvents Events => Run.Events;
+
+    /// <summary>How deep in subgoals this scope is: 0 for the run's own plan.</summary>
     public int Depth { get; }
 
-    /// <summary>Results a child plan's steps may use: the outputs the subgoal step depended on.</summary>
+    /// <summary>What a parent subgoal's dependencies produced, for the steps of its child plan.</summary>
     public string InheritedContext { get; }
 
     public PlanExecutor CreateExecutor() => _createExecutor(this);
 
-    public RunScope Child(string inheritedContext) =>
-        new(Goal, Gateway, Planner, Options, Events, _createExecutor, Depth + 1, inheritedContext);
+    public RunScope Child(string inheritedContext) => new(Run, Planner, _createExecutor, Depth + 1, inheritedContext);
 
-    /// <summary>The outputs of the step's direct dependencies, plus any inherited context, as prompt text.</summary>
+    /// <summary>The prompt text of what a step's dependencies produced (and what its parent subgoal inherited).</summary>
     public string ContextFor(StepContext context)
     {
         var own = PromptText.Outputs(context.Plan, context.Step.Dependencies, context.Outputs, Options.MaxOutputCharsInPrompt);
@@ -66,7 +52,6 @@ internal sealed class RunScope
         return own == "none" ? InheritedContext : InheritedContext + "\n\n" + own;
     }
 
-    /// <summary>The step's description with its references resolved; a bad reference fails the step for good.</summary>
     public static string Describe(StepContext context)
     {
         try
@@ -79,7 +64,6 @@ internal sealed class RunScope
         }
     }
 
-    /// <summary>Runs a model call for a step, turning a spent budget into a permanent step failure.</summary>
     public static async Task<T> GuardAsync<T>(string stepId, Func<Task<T>> call)
     {
         try
@@ -92,7 +76,6 @@ internal sealed class RunScope
         }
     }
 
-    /// <summary>A kernel for one step: a clone with only the plugins the step's agent may call.</summary>
     public static Kernel KernelFor(Kernel kernel, IList<string>? allowedPlugins)
     {
         var clone = kernel.Clone();

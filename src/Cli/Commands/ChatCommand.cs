@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text;
+using Microsoft.Extensions.AI;
 using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs;
 using Plansmith.Cli.Rendering;
@@ -103,7 +103,7 @@ internal static class ChatCommand
                         case "/plan" when rest.Length > 0:
                             try
                             {
-                                var planned = await agent.PlanAsync(rest, options, Context(history), cancellationToken);
+                                var planned = await agent.PlanAsync(rest, new RunOptions { Settings = options, Conversation = Context(history) }, cancellationToken);
                                 await console.Out.WriteLineAsync(PlanRendering.Tree(planned.Plan));
                             }
                             catch (PlanningFailedException ex)
@@ -157,21 +157,16 @@ internal static class ChatCommand
     }
 
     /// <summary>The last turns of the conversation, for the planner.</summary>
-    private static string? Context(List<(string User, string Answer)> history)
+    private static List<ChatMessage> Context(List<(string User, string Answer)> history)
     {
-        if (history.Count == 0)
-        {
-            return null;
-        }
-
-        var text = new StringBuilder("Conversation so far:\n");
+        var messages = new List<ChatMessage>();
         foreach (var (user, answer) in history.TakeLast(TurnsRemembered))
         {
-            text.Append("User: ").Append(user).Append('\n');
-            text.Append("Assistant: ").Append(answer.Length > 600 ? answer[..600] + "…" : answer).Append('\n');
+            messages.Add(new ChatMessage(ChatRole.User, user));
+            messages.Add(new ChatMessage(ChatRole.Assistant, answer.Length > 600 ? answer[..600] + "…" : answer));
         }
 
-        return text.ToString();
+        return messages;
     }
 
     private static (string Verb, string Argument) Split(string line)

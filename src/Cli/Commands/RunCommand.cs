@@ -136,7 +136,7 @@ internal static class CliRun
     }
 
     /// <summary>Runs a goal showing its progress (unless <paramref name="silent"/>) and streaming its answer into <paramref name="answer"/>.</summary>
-    public static async Task<AgentRunResult> RunAsync(PlanningAgent agent, string goal, PlansmithOptions options, string? context, CliConsole console, bool silent, AnswerStream? answer, ConsoleApprover? approver, CancellationToken cancellationToken)
+    public static async Task<AgentRunResult> RunAsync(PlanningAgent agent, string goal, PlansmithOptions options, IList<Microsoft.Extensions.AI.ChatMessage>? conversation, CliConsole console, bool silent, AnswerStream? answer, ConsoleApprover? approver, CancellationToken cancellationToken)
     {
         using var progress = silent ? null : Progress(console);
         if (approver is not null)
@@ -144,7 +144,7 @@ internal static class CliRun
             approver.Progress = progress;
         }
 
-        return (await ShowAsync(agent.RunStreamingAsync(goal, options, context, cancellationToken), progress, answer))!;
+        return (await ShowAsync(agent.RunStreamingAsync(goal, new RunOptions { Settings = options, Conversation = conversation ?? [] }, cancellationToken), progress, answer))!;
     }
 
     /// <summary>

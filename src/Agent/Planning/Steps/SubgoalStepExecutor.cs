@@ -36,7 +36,7 @@ internal sealed class SubgoalStepExecutor : IStepExecutor
         Plan? child;
         try
         {
-            child = await RunScope.GuardAsync(step.Id, () => _scope.Planner.DecomposeAsync(_scope.Goal, step with { Description = RunScope.Describe(context) }, inherited, cancellationToken)).ConfigureAwait(false);
+            child = await RunScope.GuardAsync(step.Id, () => _scope.Planner.DecomposeAsync(_scope.Run, step with { Description = RunScope.Describe(context) }, inherited, cancellationToken)).ConfigureAwait(false);
         }
         catch (PlanningFailedException ex)
         {
