@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Plansmith.Agent.Execution;
 using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs.Store;
 
@@ -8,7 +9,7 @@ namespace Plansmith.Agent.Hosting;
 
 /// <summary>
 /// Wires the parts of Plansmith a host chooses: returned by
-/// <see cref="PlansmithServiceCollectionExtensions.AddPlansmith"/>, its methods chain
+/// <c>services.AddPlansmith(…)</c>, its methods chain
 /// (<c>services.AddPlansmith(…).UseSqliteRunStore("runs.db")</c>). Each <c>Use…</c> of the same
 /// part replaces the one before; the <see cref="PlanningAgent"/> resolved afterwards uses the last.
 /// </summary>
@@ -69,6 +70,15 @@ public sealed class PlansmithBuilder
         return this;
     }
 
+    /// <summary>Records runs in this store, which the caller owns (it is not disposed with the services).</summary>
+    public PlansmithBuilder UseRunStore(IRunStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Services.RemoveAll<IRunStore>();
+        Services.AddSingleton(store);
+        return this;
+    }
+
     /// <summary>
     /// Asks <typeparamref name="TApprover"/> to approve, edit or reject each plan before it runs,
     /// instead of approving every plan (<see cref="AutoApprover"/>).
@@ -79,6 +89,74 @@ public sealed class PlansmithBuilder
     {
         Services.RemoveAll<IPlanApprover>();
         Services.AddSingleton<IPlanApprover, TApprover>();
+        return this;
+    }
+
+    /// <summary>Uses this approver (a console prompt, a web hook) for every plan.</summary>
+    public PlansmithBuilder UsePlanApprover(IPlanApprover approver)
+    {
+        ArgumentNullException.ThrowIfNull(approver);
+        Services.RemoveAll<IPlanApprover>();
+        Services.AddSingleton(approver);
+        return this;
+    }
+
+    /// <summary>Makes and mends plans with <typeparamref name="TPlanner"/> instead of the prompt-backed planner.</summary>
+    public PlansmithBuilder UsePlanner<TPlanner>()
+        where TPlanner : class, IPlanner
+    {
+        Services.RemoveAll<IPlanner>();
+        Services.AddSingleton<IPlanner, TPlanner>();
+        return this;
+    }
+
+    /// <summary>Decides whether a goal needs a plan with <typeparamref name="TRouter"/> instead of the prompt-backed router.</summary>
+    public PlansmithBuilder UseRouter<TRouter>()
+        where TRouter : class, IRouter
+    {
+        Services.RemoveAll<IRouter>();
+        Services.AddSingleton<IRouter, TRouter>();
+        return this;
+    }
+
+    /// <summary>Writes answers with <typeparamref name="TSynthesizer"/> instead of the prompt-backed synthesizer.</summary>
+    public PlansmithBuilder UseSynthesizer<TSynthesizer>()
+        where TSynthesizer : class, ISynthesizer
+    {
+        Services.RemoveAll<ISynthesizer>();
+        Services.AddSingleton<ISynthesizer, TSynthesizer>();
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a step executor, asked before the built-in ones (in the order added): the first whose
+    /// <see cref="IStepExecutor.CanExecute"/> is true runs the step. Use it for a new kind of work
+    /// (a step that names an agent profile served elsewhere, say) or to take over a kind.
+    /// </summary>
+    public PlansmithBuilder AddStepExecutor<TExecutor>()
+        where TExecutor : class, IStepExecutor
+    {
+        Services.AddSingleton<IStepExecutor, TExecutor>();
+        return this;
+    }
+
+    /// <summary>
+    /// Runs steps only with the executors added by <see cref="AddStepExecutor{TExecutor}"/>: no
+    /// tool, chat, verify or subgoal executor is built in. The agent then refuses to start unless
+    /// every kind of step is covered.
+    /// </summary>
+    public PlansmithBuilder WithoutBuiltInStepExecutors()
+    {
+        Services.Configure<PlansmithWiring>(w => w.BuiltInStepExecutors = false);
+        return this;
+    }
+
+    /// <summary>Uses these prompts (already loaded, and owned by the caller) instead of loading them from <see cref="PlansmithOptions.PromptsDirectory"/>.</summary>
+    public PlansmithBuilder UsePromptLibrary(PromptLibrary prompts)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        Services.RemoveAll<PromptLibrary>();
+        Services.AddSingleton(prompts);
         return this;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
+using Plansmith.Agent.Execution;
 using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs.Store;
 
@@ -39,17 +40,43 @@ public static class PlansmithServiceCollectionExtensions
             new PromptLibraryOptions { Directory = Options(sp).PromptsDirectory },
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()));
-        services.TryAddTransient(sp => new PlanningAgent(
-            sp.GetService<Kernel>() ?? throw new InvalidOperationException(
+        services.AddOptions<PlansmithWiring>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlansmithWiring>, PlansmithWiringValidator>());
+        services.TryAddTransient(sp =>
+        {
+            var kernel = sp.GetService<Kernel>() ?? throw new InvalidOperationException(
                 "PlanningAgent needs a Semantic Kernel Kernel in the services, and there is none: call services.AddKernel() " +
-                "and add a chat service to it (e.g. .AddOpenAIChatCompletion(…)) next to services.AddPlansmith()."),
-            Options(sp),
-            sp.GetRequiredService<PromptLibrary>(),
-            sp.GetRequiredService<IPlanApprover>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>(),
-            sp.GetService<IRunStore>()));
+                "and add a chat service to it (e.g. .AddOpenAIChatCompletion(…)) next to services.AddPlansmith().");
+            var options = Options(sp);
+            var wiring = sp.GetRequiredService<IOptions<PlansmithWiring>>().Value;
+            return new PlanningAgent(kernel, options, new PlanningAgentServices
+            {
+                Prompts = sp.GetRequiredService<PromptLibrary>(),
+                Approver = sp.GetRequiredService<IPlanApprover>(),
+                RunStore = sp.GetService<IRunStore>(),
+                Planner = sp.GetService<IPlanner>(),
+                Router = sp.GetService<IRouter>(),
+                Synthesizer = sp.GetService<ISynthesizer>(),
+                StepExecutors = [.. sp.GetServices<IStepExecutor>()],
+                BuiltInStepExecutors = wiring.BuiltInStepExecutors,
+                TimeProvider = sp.GetRequiredService<TimeProvider>(),
+                LoggerFactory = sp.GetService<ILoggerFactory>(),
+            });
+        });
         return new PlansmithBuilder(services);
+    }
+
+    /// <summary>
+    /// Adds Plansmith with settings the caller already holds (bound from its own configuration, say).
+    /// They are validated when the agent is made; the builder works as with the other overload.
+    /// </summary>
+    public static PlansmithBuilder AddPlansmith(this IServiceCollection services, PlansmithOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        services.RemoveAll<IOptions<PlansmithOptions>>();
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        return services.AddPlansmith();
     }
 
     private static PlansmithOptions Options(IServiceProvider services) =>

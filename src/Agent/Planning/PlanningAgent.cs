@@ -58,6 +58,7 @@ public sealed partial class PlanningAgent : IDisposable
         Router = services.Router ?? new PromptRouter();
         Synthesizer = services.Synthesizer ?? new PromptSynthesizer();
         StepExecutors = services.StepExecutors;
+        BuiltInStepExecutors = services.BuiltInStepExecutors;
         Time = services.TimeProvider ?? TimeProvider.System;
         LoggerFactory = services.LoggerFactory ?? NullLoggerFactory.Instance;
         Logger = LoggerFactory.CreateLogger<PlanningAgent>();
@@ -83,6 +84,8 @@ public sealed partial class PlanningAgent : IDisposable
     internal ISynthesizer Synthesizer { get; }
 
     internal IReadOnlyList<IStepExecutor> StepExecutors { get; }
+
+    internal bool BuiltInStepExecutors { get; }
 
     internal TimeProvider Time { get; }
 
@@ -154,7 +157,9 @@ public sealed partial class PlanningAgent : IDisposable
     internal PlanExecutor CreateExecutor(RunScope scope)
     {
         var chat = new ChatStepExecutor(scope);
-        IStepExecutor[] executors = [.. StepExecutors, new ToolStepExecutor(), new VerifyStepExecutor(scope), new SubgoalStepExecutor(scope, chat), chat];
+        IStepExecutor[] executors = BuiltInStepExecutors
+            ? [.. StepExecutors, new ToolStepExecutor(), new VerifyStepExecutor(scope), new SubgoalStepExecutor(scope, chat), chat]
+            : [.. StepExecutors];
 
         // Steps run on a clone whose filter charges model calls that plugins make (a tool that
         // invokes one of the prompts) to the run's budget and usage.

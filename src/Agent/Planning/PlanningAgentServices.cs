@@ -32,6 +32,9 @@ public sealed class PlanningAgentServices
     /// <summary>Executors asked before the built-in ones, in order: the first whose <see cref="IStepExecutor.CanExecute"/> is true runs the step.</summary>
     public IReadOnlyList<IStepExecutor> StepExecutors { get; init; } = [];
 
+    /// <summary>Whether the built-in tool, chat, verify and subgoal executors run the steps <see cref="StepExecutors"/> do not take (default true).</summary>
+    public bool BuiltInStepExecutors { get; init; } = true;
+
     /// <summary>The clock; the system clock when null.</summary>
     public TimeProvider? TimeProvider { get; init; }
 

@@ -48,7 +48,7 @@ internal static class ChatCommand
 
             var options = limits.Apply(parse, host.Options);
             var approver = new ConsoleApprover(console.In, console.Out);
-            using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, approver, loggerFactory: host.LoggerFactory, runStore: host.Store);
+            using var agent = host.CreateAgent(options, approver);
             var history = new List<(string User, string Answer)>();
             await console.Out.WriteLineAsync($"Plansmith chat · model: {host.Provider}. /help for commands, /exit to leave.");
             while (!cancellationToken.IsCancellationRequested)

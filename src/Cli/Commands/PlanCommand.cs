@@ -34,7 +34,7 @@ internal static class PlanCommand
             }
 
             var options = limits.Apply(parse, host.Options);
-            using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, loggerFactory: host.LoggerFactory);
+            using var agent = host.CreateAgent(options, record: false);
             try
             {
                 var result = await agent.PlanAsync(goalText, options, cancellationToken: cancellationToken);

@@ -48,7 +48,7 @@ internal static class RunCommand
 
             // With --json standard output is for the JSON alone: the plan and the question go to standard error.
             var approver = parse.GetValue(approve) ? new ConsoleApprover(console.In, asJson ? console.Error : console.Out) : null;
-            using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, approver, loggerFactory: host.LoggerFactory, runStore: host.Store);
+            using var agent = host.CreateAgent(options, approver);
             var answer = asJson ? null : new AnswerStream(console.Out, console.Error, blankLineFirst: !silent);
             var result = await CliRun.RunAsync(agent, text, options, null, console, silent, answer, approver, cancellationToken);
             if (asJson)

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs;
 using Plansmith.Agent.Reports;
 using Plansmith.Agent.Runs.Store;
@@ -70,7 +69,7 @@ internal static class RunsCommand
             var asJson = parse.GetValue(json);
             var options = limits.Apply(parse, host.Options);
             var approver = parse.GetValue(approve) ? new ConsoleApprover(console.In, asJson ? console.Error : console.Out) : null;
-            using var agent = new PlanningAgent(host.Kernel, options, host.Prompts, approver, loggerFactory: host.LoggerFactory, runStore: host.Store);
+            using var agent = host.CreateAgent(options, approver);
             var answer = asJson ? null : new AnswerStream(console.Out, console.Error, blankLineFirst: true);
             AgentRunResult? result;
 

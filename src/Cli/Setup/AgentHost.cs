@@ -57,6 +57,34 @@ internal sealed class AgentHost : IDisposable
     /// <remarks>Opened on first use: commands that record nothing (tools, invoke, validate, execute) never touch the store file.</remarks>
     public IRunStore? Store => _store.Value;
 
+    /// <summary>
+    /// Composes an agent the way a DI user does (<c>AddPlansmith(…).UsePromptLibrary(…).UsePlanApprover(…).UseRunStore(…)</c>)
+    /// over this host's kernel, prompts and logging. The caller disposes the agent; the host owns the rest.
+    /// </summary>
+    /// <param name="options">The settings of the command.</param>
+    /// <param name="approver">Who approves plans; every plan when null.</param>
+    /// <param name="record">Whether runs are recorded in the host's store (when it has one).</param>
+    public PlanningAgent CreateAgent(PlansmithOptions options, IPlanApprover? approver = null, bool record = true)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(Kernel);
+        services.AddSingleton(LoggerFactory);
+        var plansmith = services.AddPlansmith(options).UsePromptLibrary(Prompts);
+        if (approver is not null)
+        {
+            plansmith.UsePlanApprover(approver);
+        }
+
+        if (record && Store is { } store)
+        {
+            plansmith.UseRunStore(store);
+        }
+
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        _owned.Add(provider);
+        return provider.GetRequiredService<PlanningAgent>();
+    }
+
     /// <summary>Builds the host. Throws <see cref="CliSetupException"/> for any usage or configuration error.</summary>
     public static AgentHost Create(AgentSettings settings, TextWriter diagnostics, bool needsModel = true, bool announceOffline = true)
     {
