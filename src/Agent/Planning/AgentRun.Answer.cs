@@ -114,6 +114,7 @@ internal sealed partial class AgentRun
             StartedAt = _startedAt,
             EndedAt = Now,
             Error = error,
+            RejectedByApprover = _rejectedByApprover,
         };
         if (_agent.Store is { } store && _runId is { } id)
         {

@@ -37,6 +37,7 @@ internal sealed partial class AgentRun : IDisposable
     private RunLeaseKeeper? _keeper;
     private bool _owning;
     private bool _started;
+    private bool _rejectedByApprover;
 
     public AgentRun(PlanningAgent agent, string goal, IReadOnlyList<ChatMessage> conversation, PlansmithOptions options, Func<ExecutionEvent, ValueTask> sink)
     {
@@ -102,6 +103,7 @@ internal sealed partial class AgentRun : IDisposable
 
             if (!await PlanAsync(cancellationToken).ConfigureAwait(false))
             {
+                _rejectedByApprover = true;
                 return await FinishAsync(AgentRunStatus.Rejected, string.Empty, "The plan was rejected at approval.").ConfigureAwait(false);
             }
 
@@ -152,6 +154,7 @@ internal sealed partial class AgentRun : IDisposable
         {
             if (!await ApproveAsync(_plan, cancellationToken).ConfigureAwait(false))
             {
+                _rejectedByApprover = true;
                 return await FinishAsync(AgentRunStatus.Rejected, string.Empty, "The plan was rejected at approval.").ConfigureAwait(false);
             }
         }

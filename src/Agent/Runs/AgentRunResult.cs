@@ -66,6 +66,12 @@ public sealed record AgentRunResult
     /// <summary>Why the run did not complete, or null.</summary>
     public string? Error { get; init; }
 
+    /// <summary>
+    /// Whether the run ended <see cref="AgentRunStatus.Rejected"/> because the approver said no
+    /// (nothing ran), rather than because no valid plan could be made.
+    /// </summary>
+    public bool RejectedByApprover { get; init; }
+
     /// <summary>Wall-clock time of the run.</summary>
     public TimeSpan Duration => EndedAt - StartedAt;
 

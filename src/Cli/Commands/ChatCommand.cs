@@ -139,7 +139,7 @@ internal static class ChatCommand
         var result = await CliRun.RunAsync(agent, message, options, Context(history), console with { IsTerminal = false }, silent: false, answer, approver, cancellationToken);
         var reply = result.Status switch
         {
-            AgentRunStatus.Rejected when result.Error?.Contains("rejected at approval", StringComparison.Ordinal) == true => "(plan rejected; nothing was run)",
+            AgentRunStatus.Rejected when result.RejectedByApprover => "(plan rejected; nothing was run)",
             AgentRunStatus.Rejected => "(no plan: " + result.Error + ")",
             AgentRunStatus.Cancelled => "(cancelled)",
             _ => null,

@@ -100,6 +100,7 @@ public sealed class PlansmithServiceCollectionExtensionsTests : IDisposable
         var result = await provider.GetRequiredService<PlanningAgent>().RunAsync("Add twice");
 
         Assert.Equal(AgentRunStatus.Rejected, result.Status);
+        Assert.False(result.RejectedByApprover);
         Assert.Contains("at most 1 are allowed", result.Error, StringComparison.Ordinal);
     }
 
@@ -284,6 +285,7 @@ public sealed class PlansmithServiceCollectionExtensionsTests : IDisposable
         var result = await provider.GetRequiredService<PlanningAgent>().RunAsync("Add one and two");
 
         Assert.Equal(AgentRunStatus.Rejected, result.Status);
+        Assert.True(result.RejectedByApprover);
         Assert.IsType<RejectingApprover>(provider.GetRequiredService<IPlanApprover>());
     }
 }
