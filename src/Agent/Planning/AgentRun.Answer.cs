@@ -18,6 +18,7 @@ internal sealed partial class AgentRun
         // an error event, stalled, truncated at the token limit) is discarded and asked again
         // without streaming, a bounded number of times. An error status after the HTTP client's
         // retries, or a spent total timeout, is not asked again.
+        using var exempt = BudgetChatCompletionService.Exempt();
         var problems = new List<string>();
         var attempts = 0;
         for (var attempt = 0; attempt <= AnswerReasks; attempt++)

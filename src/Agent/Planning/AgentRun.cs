@@ -63,8 +63,9 @@ internal sealed partial class AgentRun : IDisposable
                 await sink(e).ConfigureAwait(false);
             },
             agent.Time);
-        _gateway = new ModelGateway(agent.Kernel, agent.Prompts, _meter);
-        _run = new RunContext(goal, conversation, options, agent.Kernel, _gateway, _runEvents);
+        var kernel = RunKernel.Create(agent.Kernel, agent.ModelPipeline(_meter));
+        _gateway = new ModelGateway(kernel, agent.Prompts, _meter);
+        _run = new RunContext(goal, conversation, options, kernel, _gateway, _runEvents);
         _scope = new RunScope(_run, agent.Planner, agent.CreateExecutor);
     }
 

@@ -1,16 +1,15 @@
 using System.Runtime.CompilerServices;
 using Microsoft.SemanticKernel;
-using Plansmith.Agent.Runs;
-using Plansmith.Agent.Telemetry;
 
 namespace Plansmith.Agent.Planning;
 
 /// <summary>
-/// Every model call of a run goes through here: it checks the budget before the call, invokes
-/// the prompt function with its configured execution settings (plus any overrides), adds the
-/// tokens the response reports, and refuses an answer that is not whole (truncated at the token
-/// limit, withheld by a content filter, or a stream that did not finish) with a
-/// <see cref="ModelCallException"/> whose <see cref="ModelCallException.IsIncomplete"/> is set.
+/// Invokes the run's prompts: the prompt function with its configured execution settings (plus any
+/// overrides), through the run's kernel, whose chat service is the run's model pipeline (budget,
+/// metering, telemetry, logging: see <see cref="ModelPipelineBuilder"/>). It turns whatever the
+/// connector throws into a <see cref="ModelCallException"/> naming the prompt, and refuses an
+/// answer that is not whole (truncated at the token limit, withheld by a content filter, or a
+/// stream that did not finish) with one whose <see cref="ModelCallException.IsIncomplete"/> is set.
 /// </summary>
 internal sealed class ModelGateway
 {
@@ -35,19 +34,15 @@ internal sealed class ModelGateway
     /// <param name="inputs">The prompt's inputs; they name the prompt.</param>
     /// <param name="kernel">The kernel to call through (e.g. a clone with fewer plugins); the run's kernel when null.</param>
     /// <param name="configure">Changes to the prompt's execution settings for this call.</param>
-    /// <param name="always">Make the call even when the budget is spent (the final answer).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<FunctionResult> InvokeAsync(
         PromptInputs inputs,
         Kernel? kernel = null,
         Action<PromptExecutionSettings>? configure = null,
-        bool always = false,
         CancellationToken cancellationToken = default)
     {
         var prompt = inputs.Prompt;
-        Meter.BeginCall(always);
         var function = _prompts.Get(prompt);
-        using var span = PlansmithTelemetry.Start("chat", prompt, System.Diagnostics.ActivityKind.Client);
         FunctionResult result;
         try
         {
@@ -57,17 +52,12 @@ internal sealed class ModelGateway
         {
             // Whatever the connector throws — HTTP errors, a body that is not JSON, a dropped
             // connection — becomes one typed failure naming the prompt.
-            PlansmithTelemetry.Fail(span, ex.GetType().Name);
             throw new ModelCallException(prompt, ex);
         }
 
-        var (input, output) = TokenUsage.Read(result.Metadata);
-        Meter.AddTokens(input, output);
-        PlansmithTelemetry.SetUsage(span, new TokenUsage(1, input, output));
         if (FinishProblem(FinishReason(result.Metadata)) is { } problem)
         {
             // A truncated or withheld answer must not become a step's output or a plan.
-            PlansmithTelemetry.Fail(span, "incomplete");
             throw new ModelCallException(prompt, problem);
         }
 
@@ -83,15 +73,11 @@ internal sealed class ModelGateway
     /// <exception cref="ModelCallException">The call failed or the answer is not whole.</exception>
     public async IAsyncEnumerable<string> InvokeStreamingAsync(
         PromptInputs inputs,
-        bool always = false,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var prompt = inputs.Prompt;
         var call = new PromptCall(prompt, inputs);
-        Meter.BeginCall(always);
         var function = _prompts.Get(prompt);
-        using var span = PlansmithTelemetry.Start("chat", prompt, System.Diagnostics.ActivityKind.Client);
-        long input = 0, output = 0;
         var reportsFinish = false;
         string? finish = null;
         var pieces = 0;
@@ -123,13 +109,9 @@ internal sealed class ModelGateway
                 {
                     // Connector faults while streaming (an error status, a body that is not an event
                     // stream, a cut or stalled stream) become the same typed failure as InvokeAsync's.
-                    PlansmithTelemetry.Fail(span, ex.GetType().Name);
                     throw new ModelCallException(prompt, ex);
                 }
 
-                var (i, o) = TokenUsage.Read(chunk.Metadata);
-                input = Math.Max(input, i);
-                output = Math.Max(output, o);
                 if (chunk.Metadata is { } metadata && metadata.ContainsKey(FinishReasonKey))
                 {
                     reportsFinish = true;
@@ -146,10 +128,6 @@ internal sealed class ModelGateway
         finally
         {
             await enumerator.DisposeAsync().ConfigureAwait(false);
-
-            // Tokens spent on an answer that turned out incomplete are spent all the same.
-            Meter.AddTokens(input, output);
-            PlansmithTelemetry.SetUsage(span, new TokenUsage(1, input, output));
         }
 
         var problem = pieces == 0
@@ -159,7 +137,6 @@ internal sealed class ModelGateway
                 : FinishProblem(finish);
         if (problem is not null)
         {
-            PlansmithTelemetry.Fail(span, "incomplete");
             throw new ModelCallException(prompt, problem);
         }
     }

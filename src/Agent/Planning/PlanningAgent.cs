@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
 using Plansmith.Agent.Execution;
 using Plansmith.Agent.Runs;
 using Plansmith.Agent.Runs.Store;
@@ -161,12 +162,23 @@ public sealed partial class PlanningAgent : IDisposable
             ? [.. StepExecutors, new ToolStepExecutor(), new VerifyStepExecutor(scope), new SubgoalStepExecutor(scope, chat), chat]
             : [.. StepExecutors];
 
-        // Steps run on a clone whose filter charges model calls that plugins make (a tool that
-        // invokes one of the prompts) to the run's budget and usage.
-        var kernel = Kernel.Clone();
-        kernel.FunctionInvocationFilters.Add(new NestedModelCallFilter(scope.Gateway.Meter, Prompts, Prompts.Get(PromptNames.StepExecute), charge: true));
-        return new PlanExecutor(kernel, executors, scope.Options.Execution, Time, LoggerFactory.CreateLogger<PlanExecutor>());
+        // The run's kernel: a model call a plugin makes (a tool that invokes one of the prompts)
+        // passes the run's model pipeline like any other, so it is held to the run's budget.
+        return new PlanExecutor(scope.Run.Kernel.Clone(), executors, scope.Options.Execution, Time, LoggerFactory.CreateLogger<PlanExecutor>());
     }
+
+    /// <summary>
+    /// The layers every model call of a run passes, outermost first: budget, usage metering,
+    /// telemetry, logging, then the host's chat service (whose function-calling loop is charged to
+    /// the same budget by each model step's filter).
+    /// </summary>
+    internal Func<IChatCompletionService, IChatCompletionService> ModelPipeline(RunMeter meter) =>
+        inner => new ModelPipelineBuilder(inner)
+            .UseBudget(meter)
+            .UseUsageMetering(meter)
+            .UseTelemetry()
+            .UseLogging(LoggerFactory)
+            .Build();
 
     /// <summary>Gives up a lease on the way out of a failure; a failure to do so is logged (the lease then lapses).</summary>
     internal async Task ReleaseQuietlyAsync(IRunStore store, string runId)

@@ -8,7 +8,7 @@ internal sealed class PromptSynthesizer : ISynthesizer
     public async IAsyncEnumerable<string> WriteStreamingAsync(RunContext run, AnswerRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var inputs = await InputsAsync(run, request, cancellationToken).ConfigureAwait(false);
-        await foreach (var piece in run.Gateway.InvokeStreamingAsync(inputs, always: true, cancellationToken).ConfigureAwait(false))
+        await foreach (var piece in run.Gateway.InvokeStreamingAsync(inputs, cancellationToken).ConfigureAwait(false))
         {
             yield return piece;
         }
@@ -17,7 +17,7 @@ internal sealed class PromptSynthesizer : ISynthesizer
     public async Task<string> WriteAsync(RunContext run, AnswerRequest request, CancellationToken cancellationToken = default)
     {
         var inputs = await InputsAsync(run, request, cancellationToken).ConfigureAwait(false);
-        var result = await run.Gateway.InvokeAsync(inputs, always: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = await run.Gateway.InvokeAsync(inputs, cancellationToken: cancellationToken).ConfigureAwait(false);
         return result.GetValue<string>() ?? string.Empty;
     }
 

@@ -32,11 +32,11 @@ internal sealed class ChatStepExecutor : IStepExecutor
         var kernel = RunScope.KernelFor(context.Kernel, profile?.Plugins);
         var filter = new ToolBudgetFilter(_scope.Options.MaxToolCallsPerStep, _scope.Gateway.Meter);
         kernel.AutoFunctionInvocationFilters.Add(filter);
-        var nested = new NestedModelCallFilter(_scope.Gateway.Meter, _scope.Gateway.Prompts, _scope.Gateway.Prompts.Get(PromptNames.StepExecute), charge: false);
-        kernel.FunctionInvocationFilters.Add(nested);
         var functions = kernel.Plugins.SelectMany(p => p).ToList();
         var inputs = new StepExecuteInputs(_scope.Goal, RunScope.Describe(context), _scope.ContextFor(context), profile?.Instructions ?? string.Empty);
 
+        // Measures what the step spends: its own call and any prompt its tools call.
+        using var usage = UsageScope.Begin();
         var result = await RunScope.GuardAsync(step.Id, () => _scope.Gateway.InvokeAsync(
             inputs,
             kernel,
@@ -76,10 +76,9 @@ internal sealed class ChatStepExecutor : IStepExecutor
             throw new StepExecutionException(step.Id, $"The model returned an empty answer for step '{step.Id}'.", isTransient: true);
         }
 
-        var (input, output) = TokenUsage.Read(result.Metadata);
+        var calls = usage.Total;
         var trips = filter.RoundTrips;
-        var inner = nested.Usage;
-        return new StepOutput(text) { Usage = new TokenUsage(1 + trips.ModelCalls + inner.ModelCalls, input + trips.InputTokens + inner.InputTokens, output + trips.OutputTokens + inner.OutputTokens) };
+        return new StepOutput(text) { Usage = new TokenUsage(calls.ModelCalls + trips.ModelCalls, calls.InputTokens + trips.InputTokens, calls.OutputTokens + trips.OutputTokens) };
     }
 
     /// <summary>
