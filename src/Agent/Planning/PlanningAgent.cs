@@ -55,8 +55,8 @@ public sealed partial class PlanningAgent : IDisposable
         Options.Validate();
         Store = services.RunStore;
         Approver = services.Approver ?? new AutoApprover();
-        Planner = services.Planner ?? new PromptPlanner();
-        Router = services.Router ?? new PromptRouter();
+        Planner = new TracingPlanner(services.Planner ?? new PromptPlanner());
+        Router = new TracingRouter(services.Router ?? new PromptRouter());
         Synthesizer = services.Synthesizer ?? new PromptSynthesizer();
         StepExecutors = services.StepExecutors;
         BuiltInStepExecutors = services.BuiltInStepExecutors;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Plansmith.Agent.Plans;
 using Plansmith.Agent.Runs;
-using Plansmith.Agent.Telemetry;
 
 namespace Plansmith.Agent.Planning;
 
@@ -14,22 +13,18 @@ internal sealed class PromptPlanner : IPlanner
 {
     public async Task<Plan> CreateAsync(RunContext run, CancellationToken cancellationToken = default)
     {
-        using var span = PlansmithTelemetry.Start("plan");
         var goal = run.Goal;
-        var plan = await RequestPlanAsync(
+        return await RequestPlanAsync(
             run,
             PromptNames.PlanCreate,
             feedback => new PlanCreateInputs(goal, run.ToolsText, run.AgentsText, run.Options.MaxSteps, run.ConversationText, feedback),
             reply => PlanReader.Parse(reply, goal),
             plan => Validate(run, plan, run.Options.MaxSteps),
             cancellationToken).ConfigureAwait(false);
-        span?.SetTag("plansmith.plan.steps", plan.Steps.Count);
-        return plan;
     }
 
     public async Task<PlanReview> ReflectAsync(RunContext run, Plan plan, CancellationToken cancellationToken = default)
     {
-        using var span = PlansmithTelemetry.Start("reflect");
         var reply = await CallAsync(
             run,
             new PlanReflectInputs(plan.Goal ?? string.Empty, PlanJson.Serialize(plan), run.ToolsText, run.AgentsText, run.Options.MaxSteps),
@@ -73,8 +68,6 @@ internal sealed class PromptPlanner : IPlanner
     public async Task<Plan> ReviseAsync(RunContext run, PlanFailure failure, CancellationToken cancellationToken = default)
     {
         var (plan, records, failedStepId, error) = failure;
-        using var span = PlansmithTelemetry.Start("replan");
-        span?.SetTag("plansmith.step.id", failedStepId);
         var completed = records.Where(r => r.Status == StepStatus.Completed).Select(r => r.StepId).ToHashSet(StringComparer.Ordinal);
         var outputs = records.Where(r => r.Output is not null).ToDictionary(r => r.StepId, r => r.Output!, StringComparer.Ordinal);
         var completedSteps = plan.Steps.Where(s => completed.Contains(s.Id)).ToList();
@@ -113,7 +106,6 @@ internal sealed class PromptPlanner : IPlanner
     /// <summary>A child plan for a subgoal step, or null when the model calls it atomic.</summary>
     public async Task<Plan?> DecomposeAsync(RunContext run, PlanStep subgoal, string context, CancellationToken cancellationToken = default)
     {
-        using var span = PlansmithTelemetry.Start("decompose");
         var atomic = false;
         var plan = await RequestPlanAsync(
             run,

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Plansmith.Agent.Telemetry;
 
 namespace Plansmith.Agent.Planning;
 
@@ -8,7 +7,6 @@ internal sealed class PromptRouter : IRouter
 {
     public async Task<RouteDecision> RouteAsync(RunContext run, CancellationToken cancellationToken = default)
     {
-        using var span = PlansmithTelemetry.Start("route");
         var reply = await PromptPlanner.CallAsync(run, new RouteInputs(run.Goal, run.ToolsText), cancellationToken).ConfigureAwait(false);
         using var document = ModelReplyJson.Extract(reply, e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("plan", out _));
         if (document?.RootElement is { ValueKind: JsonValueKind.Object } root
