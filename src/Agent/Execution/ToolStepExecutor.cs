@@ -4,14 +4,14 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.SemanticKernel;
 using Plansmith.Agent.Plans;
-using Plansmith.Agent.Telemetry;
 
 namespace Plansmith.Agent.Execution;
 
 /// <summary>
 /// Runs steps that name a <c>tool</c>: it resolves <c>${step}</c> references in the arguments,
 /// converts each JSON value to the parameter type the kernel function declares, and invokes the
-/// function directly. No model is called.
+/// function directly. No model is called. The plan executor's tracing layer records the call as an
+/// <c>execute_tool</c> span.
 /// </summary>
 public sealed class ToolStepExecutor : IStepExecutor
 {
@@ -48,8 +48,6 @@ public sealed class ToolStepExecutor : IStepExecutor
         }
 
         var arguments = BuildArguments(step, function, context.Outputs);
-        using var span = PlansmithTelemetry.Start("execute_tool", ToolResolver.CanonicalName(function));
-        span?.SetTag("gen_ai.tool.name", ToolResolver.CanonicalName(function));
         FunctionResult result;
         try
         {
@@ -61,7 +59,6 @@ public sealed class ToolStepExecutor : IStepExecutor
         }
         catch (Exception ex) when (ex is not StepExecutionException)
         {
-            PlansmithTelemetry.Fail(span, ex.GetType().Name);
             throw new StepExecutionException(
                 step.Id,
                 $"Tool '{ToolResolver.CanonicalName(function)}' failed in step '{step.Id}': {ex.GetType().Name}: {ex.Message}",
