@@ -492,7 +492,7 @@ public sealed partial class PlanningAgent : IDisposable
                 }
             }
 
-            foreach (var step in stored.Steps.Where(s => s.Status == "completed" && s.Output is not null && _plan.FindStep(s.StepId) is not null))
+            foreach (var step in stored.Steps.Where(s => s.Status == StepStatus.Completed && s.Output is not null && _plan.FindStep(s.StepId) is not null))
             {
                 _outputs[step.StepId] = step.Output!;
                 _records[step.StepId] = new StepRecord
@@ -502,7 +502,7 @@ public sealed partial class PlanningAgent : IDisposable
                 };
             }
 
-            var interrupted = stored.Steps.Where(s => s.Status == "running").Select(s => s.StepId).ToList();
+            var interrupted = stored.Steps.Where(s => s.Status == StepStatus.Running).Select(s => s.StepId).ToList();
             var unverified = interrupted.Where(id => !_agent.IsIdempotent(_plan.FindStep(id))).ToList();
             if (_agent._store is { } store)
             {
