@@ -306,6 +306,7 @@ public sealed partial class PlanningAgent : IDisposable
         private string? _runId;
         private RunStoreException? _storeFailure;
         private RunLeaseKeeper? _keeper;
+        private RunRecorder? _recorder;
         private bool _owning;
         private bool _started;
 
@@ -323,7 +324,9 @@ public sealed partial class PlanningAgent : IDisposable
                     // Stored first: a step counts as completed only once its output is in the store.
                     if (_agent._store is { } store && _runId is { } id)
                     {
-                        await StoreAsync(() => store.AppendEventAsync(id, e, CancellationToken.None)).ConfigureAwait(false);
+                        // Through the recorder: answer pieces are stored merged, every other event at once.
+                        var recorder = LazyInitializer.EnsureInitialized(ref _recorder, () => new RunRecorder(store, id));
+                        await StoreAsync(() => recorder.RecordAsync(e, CancellationToken.None)).ConfigureAwait(false);
                     }
 
                     lock (_eventsLock)
