@@ -22,6 +22,19 @@ internal sealed partial class AgentRun
     /// <summary>Stops the heartbeat and gives up the lease (after the end is stored, or after a failure).</summary>
     public async Task EndAsync()
     {
+        // Answer pieces still held (a run that broke off mid-answer) are stored before the lease goes.
+        if (_recorder is { } recorder && StoreFailure is null)
+        {
+            try
+            {
+                await recorder.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (RunStoreException ex)
+            {
+                PlanningAgent.Log.StoreFailed(_agent.Logger, _runId ?? "(new)", ex.Message);
+            }
+        }
+
         if (_keeper is { } keeper)
         {
             _keeper = null;

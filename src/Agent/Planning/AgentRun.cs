@@ -35,6 +35,7 @@ internal sealed partial class AgentRun : IDisposable
     private string? _runId;
     private RunStoreException? _storeFailure;
     private RunLeaseKeeper? _keeper;
+    private RunRecorder? _recorder;
     private bool _owning;
     private bool _started;
     private bool _rejectedByApprover;
@@ -52,7 +53,9 @@ internal sealed partial class AgentRun : IDisposable
                 // Stored first: a step counts as completed only once its output is in the store.
                 if (_agent.Store is { } store && _runId is { } id)
                 {
-                    await StoreAsync(() => store.AppendEventAsync(id, e, CancellationToken.None)).ConfigureAwait(false);
+                    // Through the recorder: answer pieces are stored merged, every other event at once.
+                    var recorder = LazyInitializer.EnsureInitialized(ref _recorder, () => new RunRecorder(store, id));
+                    await StoreAsync(() => recorder.RecordAsync(e, CancellationToken.None)).ConfigureAwait(false);
                 }
 
                 lock (_eventsLock)
@@ -160,7 +163,7 @@ internal sealed partial class AgentRun : IDisposable
             }
         }
 
-        foreach (var step in stored.Steps.Where(s => s.Status == "completed" && s.Output is not null && _plan.FindStep(s.StepId) is not null))
+        foreach (var step in stored.Steps.Where(s => s.Status == StepStatus.Completed && s.Output is not null && _plan.FindStep(s.StepId) is not null))
         {
             _outputs[step.StepId] = step.Output!;
             _records[step.StepId] = new StepRecord
@@ -170,7 +173,7 @@ internal sealed partial class AgentRun : IDisposable
             };
         }
 
-        var interrupted = stored.Steps.Where(s => s.Status == "running").Select(s => s.StepId).ToList();
+        var interrupted = stored.Steps.Where(s => s.Status == StepStatus.Running).Select(s => s.StepId).ToList();
         var unverified = interrupted.Where(id => !RunFingerprint.IsIdempotent(_agent.Kernel, _plan.FindStep(id))).ToList();
         if (_agent.Store is { } store)
         {

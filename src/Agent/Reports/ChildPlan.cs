@@ -1,4 +1,5 @@
 using Plansmith.Agent.Plans;
+using Plansmith.Agent.Runs.Store;
 
 namespace Plansmith.Agent.Reports;
 
@@ -18,12 +19,12 @@ internal sealed class ChildPlan
 
     public Plan Plan { get; }
 
-    public Dictionary<string, StepState> States { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, StoredStep> States { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Child plans of this plan's own subgoal steps, by step id.</summary>
     public Dictionary<string, List<ChildPlan>> Children { get; } = new(StringComparer.Ordinal);
 
-    public StepState StateOf(string stepId) => States.GetValueOrDefault(stepId) ?? StepState.Pending;
+    public StoredStep StateOf(string stepId) => States.GetValueOrDefault(stepId) ?? StoredStep.Pending(stepId);
 
     public IReadOnlyList<ChildPlan> ChildrenOf(string stepId) => Children.TryGetValue(stepId, out var list) ? list : [];
 }

@@ -1,4 +1,5 @@
 using Plansmith.Agent.Plans;
+using Plansmith.Agent.Runs.Store;
 
 namespace Plansmith.Agent.Reports;
 
@@ -8,7 +9,7 @@ namespace Plansmith.Agent.Reports;
 /// </summary>
 internal sealed class ReportStep
 {
-    public ReportStep(string key, int version, PlanStep step, StepState state)
+    public ReportStep(string key, int version, PlanStep step, StoredStep state)
     {
         Key = key;
         Version = version;
@@ -24,7 +25,7 @@ internal sealed class ReportStep
 
     public PlanStep Step { get; }
 
-    public StepState State { get; }
+    public StoredStep State { get; }
 
     /// <summary>Later plan versions that kept this step (it had completed).</summary>
     public List<int> KeptIn { get; } = [];

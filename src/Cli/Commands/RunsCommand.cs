@@ -133,7 +133,7 @@ internal static class RunsCommand
             foreach (var run in list)
             {
                 var duration = run.EndedAt is { } end ? ((end - run.StartedAt).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s") : "-";
-                await console.Out.WriteLineAsync($"{run.Id,-24} {run.Status,-16} {run.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),-20} {duration,9} {run.Tokens,8}  {run.Goal}");
+                await console.Out.WriteLineAsync($"{run.Id,-24} {run.Status.ToText(),-16} {run.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),-20} {duration,9} {run.Tokens,8}  {run.Goal}");
             }
 
             return CliApp.Ok;
@@ -257,8 +257,8 @@ internal static class RunsCommand
             return run switch
             {
                 null => ($"No run '{runId}' in the store. 'plansmith runs' lists the runs.", null),
-                { Status: "completed" or "answered" } => ($"run '{runId}' already {run.Status}; there is nothing to resume. 'plansmith runs show {runId}' shows it.", null),
-                { Status: "rejected" } => ($"run '{runId}' was rejected (at approval, or no valid plan could be made); nothing of it ran and it is not resumed. Start the goal again with 'plansmith run'.", null),
+                { Status: StoredRunStatus.Completed or StoredRunStatus.Answered } => ($"run '{runId}' already {run.Status.ToText()}; there is nothing to resume. 'plansmith runs show {runId}' shows it.", null),
+                { Status: StoredRunStatus.Rejected } => ($"run '{runId}' was rejected (at approval, or no valid plan could be made); nothing of it ran and it is not resumed. Start the goal again with 'plansmith run'.", null),
                 { AwaitsApproval: true } when !approve => ($"run '{runId}' stopped while its plan waited for approval, so nothing of it ran. Resume it with --approve to review the plan first: plansmith resume {runId} --approve", null),
                 _ => (null, RunSetup.FromOptionsJson(run.Info.OptionsJson)),
             };

@@ -107,7 +107,7 @@ public sealed class FaultMatrixTests(ITestOutputHelper output) : IDisposable
         foreach (var step in result.Steps.Where(s => s.Status == StepStatus.Completed))
         {
             var record = stored!.Steps.SingleOrDefault(s => s.StepId == step.StepId);
-            Assert.True(record is { Status: "completed" } && record.Output == step.Output, $"{fault}/{pattern}: completed step {step.StepId} is missing from the run record");
+            Assert.True(record is { Status: StepStatus.Completed } && record.Output == step.Output, $"{fault}/{pattern}: completed step {step.StepId} is missing from the run record");
         }
 
         if (fault is "truncated-stream")

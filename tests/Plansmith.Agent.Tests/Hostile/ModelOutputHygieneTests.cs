@@ -155,9 +155,9 @@ public sealed class ModelOutputHygieneTests
     {
         Id = "r1",
         Info = new RunInfo("goal\n# not a heading", "test", "{}", string.Empty, string.Empty, []),
-        Status = "completed",
+        Status = StoredRunStatus.Completed,
         PlanVersions = [TestPlans.Of(new PlanStep { Id = "s1", Description = description })],
-        Steps = [new StoredStep("s1", "completed", output, 1, null, null, null, false)],
+        Steps = [new StoredStep("s1", StepStatus.Completed, output, 1, null, null, null, false)],
     };
 
     private sealed class EchoChatService(string reply) : IChatCompletionService

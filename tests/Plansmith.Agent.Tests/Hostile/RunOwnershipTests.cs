@@ -4,6 +4,7 @@ using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs;
 using Plansmith.Agent.Runs.Store;
 using Plansmith.Agent.Tests.TestSupport.OpenAI;
+using Plansmith.Agent.Plans;
 
 namespace Plansmith.Agent.Tests.Hostile;
 
@@ -55,7 +56,7 @@ public sealed class RunOwnershipTests : IDisposable
         var stored = (await NewStore().GetRunAsync(runId))!;
         Assert.Single(stored.Events, e => e.Type == nameof(RunCompleted));
         Assert.Equal(4, stored.Events.Count(e => e.Type == nameof(StepCompleted)));
-        Assert.Equal("completed", stored.Status);
+        Assert.Equal(StoredRunStatus.Completed, stored.Status);
         Assert.Null(stored.Owner);
     }
 
@@ -112,10 +113,10 @@ public sealed class RunOwnershipTests : IDisposable
 
         _time.Advance(TimeSpan.FromSeconds(29));
         var early = await Assert.ThrowsAsync<RunStoreException>(() => taker.ClaimRunAsync(runId));
-        Assert.Equal("running", (await taker.GetRunAsync(runId))!.Status);
+        Assert.Equal(StoredRunStatus.Running, (await taker.GetRunAsync(runId))!.Status);
         _time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal("interrupted", (await taker.GetRunAsync(runId))!.Status);
-        Assert.Equal("interrupted", Assert.Single(await taker.ListRunsAsync()).Status);
+        Assert.Equal(StoredRunStatus.Interrupted, (await taker.GetRunAsync(runId))!.Status);
+        Assert.Equal(StoredRunStatus.Interrupted, Assert.Single(await taker.ListRunsAsync()).Status);
         await taker.ClaimRunAsync(runId);
 
         // The old owner wakes up (a paused process, say): none of its writes land.
@@ -128,7 +129,7 @@ public sealed class RunOwnershipTests : IDisposable
         Assert.Equal(RunStoreError.LeaseLost, renewLost.Error);
         Assert.Contains($"taken over by process {Environment.ProcessId}", lost.Message, StringComparison.Ordinal);
         var stored = (await taker.GetRunAsync(runId))!;
-        Assert.Equal("running", stored.Status);
+        Assert.Equal(StoredRunStatus.Running, stored.Status);
         Assert.Empty(stored.Events);
         Assert.Empty(stored.Steps);
     }
@@ -173,10 +174,10 @@ public sealed class RunOwnershipTests : IDisposable
         HostileStore.Sql(StorePath, $"UPDATE runs SET owner_pid = {dead}, owner_id = 'gone/{dead}/abc' WHERE id = '{runId}'");
         var taker = NewStore();
 
-        Assert.Equal("interrupted", (await taker.GetRunAsync(runId))!.Status);
+        Assert.Equal(StoredRunStatus.Interrupted, (await taker.GetRunAsync(runId))!.Status);
         await taker.ClaimRunAsync(runId);
 
-        Assert.Equal("running", (await NewStore().GetRunAsync(runId))!.Status);
+        Assert.Equal(StoredRunStatus.Running, (await NewStore().GetRunAsync(runId))!.Status);
     }
 
     [Fact]
@@ -228,7 +229,7 @@ public sealed class RunOwnershipTests : IDisposable
         gate.SetResult();
         var result = await running.WaitAsync(Wait);
 
-        Assert.Equal("running", stored.Status);
+        Assert.Equal(StoredRunStatus.Running, stored.Status);
         Assert.Equal(_time.GetUtcNow(), stored.Owner!.LastHeartbeat);
         Assert.Equal(RunStoreError.Owned, refused.Error);
         Assert.Equal(AgentRunStatus.Completed, result.Status);
@@ -262,8 +263,8 @@ public sealed class RunOwnershipTests : IDisposable
         Assert.Equal(RunStoreError.LeaseLost, ex.Error);
         Assert.Equal(2, HostileStore.Count(calls)); // s1 and s2, nothing after the loss.
         var stored = (await NewStore().GetRunAsync(runId))!;
-        Assert.Equal("running", stored.Status); // the new owner's
-        Assert.DoesNotContain(stored.Steps, s => s.StepId == "s2" && s.Status == "completed");
+        Assert.Equal(StoredRunStatus.Running, stored.Status); // the new owner's
+        Assert.DoesNotContain(stored.Steps, s => s.StepId == "s2" && s.Status == StepStatus.Completed);
     }
 
     [Fact]

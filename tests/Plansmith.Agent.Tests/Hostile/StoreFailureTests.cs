@@ -4,6 +4,7 @@ using Plansmith.Agent.Planning;
 using Plansmith.Agent.Runs.Store;
 using Plansmith.Agent.Tests.TestSupport.OpenAI;
 using Plansmith.Testing;
+using Plansmith.Agent.Plans;
 
 namespace Plansmith.Agent.Tests.Hostile;
 
@@ -55,11 +56,11 @@ public sealed class StoreFailureTests : IDisposable
         // Everything stored before the failure reads back whole; nothing ran after it.
         var reader = new SqliteRunStore(StorePath);
         var run = (await reader.GetRunAsync(Assert.Single(await reader.ListRunsAsync()).Id))!;
-        var completed = run.Steps.Where(s => s.Status == "completed").ToList();
+        var completed = run.Steps.Where(s => s.Status == StepStatus.Completed).ToList();
         Assert.InRange(completed.Count, 2, 18);
         Assert.All(completed, s => Assert.Equal(s.StepId + ":" + new string('x', 6000), s.Output));
         Assert.Equal(completed.Count + 1, HostileStore.Count(calls));
-        Assert.Equal("interrupted", run.Status);
+        Assert.Equal(StoredRunStatus.Interrupted, run.Status);
         Assert.Null(run.Owner);
     }
 
@@ -245,10 +246,10 @@ public sealed class StoreFailureTests : IDisposable
 
         var store = new SqliteRunStore(StorePath);
 
-        Assert.Equal("interrupted", (await store.GetRunAsync("v2-run"))!.Status);
-        Assert.Equal("interrupted", Assert.Single(await store.ListRunsAsync()).Status);
+        Assert.Equal(StoredRunStatus.Interrupted, (await store.GetRunAsync("v2-run"))!.Status);
+        Assert.Equal(StoredRunStatus.Interrupted, Assert.Single(await store.ListRunsAsync()).Status);
         await store.ClaimRunAsync("v2-run");
-        Assert.Equal("running", (await store.GetRunAsync("v2-run"))!.Status);
+        Assert.Equal(StoredRunStatus.Running, (await store.GetRunAsync("v2-run"))!.Status);
         using var check = new SqliteConnection($"Data Source={StorePath};Pooling=False");
         check.Open();
         using var version = check.CreateCommand();

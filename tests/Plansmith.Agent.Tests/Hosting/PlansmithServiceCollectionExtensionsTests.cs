@@ -198,7 +198,7 @@ public sealed class PlansmithServiceCollectionExtensionsTests : IDisposable
         // The app restarts: new services over the same file.
         using var second = App();
         var listed = Assert.Single(await second.GetRequiredService<IRunStore>().ListRunsAsync());
-        Assert.Equal((runId, "failed"), (listed.Id, listed.Status));
+        Assert.Equal((runId, StoredRunStatus.Failed), (listed.Id, listed.Status));
 
         var resumed = await second.GetRequiredService<PlanningAgent>().ResumeAsync(runId);
 
@@ -209,7 +209,7 @@ public sealed class PlansmithServiceCollectionExtensionsTests : IDisposable
         Assert.True(resumed["s1"].Restored);
         Assert.Equal("counted fetched counted a", resumed["s3"].Output);
         Assert.Single(model.RequestsFor("plan_create"));
-        Assert.Equal("completed", Assert.Single(await second.GetRequiredService<IRunStore>().ListRunsAsync()).Status);
+        Assert.Equal(StoredRunStatus.Completed, Assert.Single(await second.GetRequiredService<IRunStore>().ListRunsAsync()).Status);
     }
 
     [Fact]

@@ -134,9 +134,9 @@ public sealed class RunReportTests
         {
             Id = "r2",
             Info = new RunInfo("goal", "test", "{}", string.Empty, string.Empty, []),
-            Status = "completed",
+            Status = StoredRunStatus.Completed,
             PlanVersions = [plan, plan],
-            Steps = [new StoredStep("s1", "completed", "out", 1, T0, T0.AddSeconds(1), null, false)],
+            Steps = [new StoredStep("s1", StepStatus.Completed, "out", 1, T0, T0.AddSeconds(1), null, false)],
             Events = Events(new PlanCreated { Timestamp = T0, Plan = plan, Attempt = 1 }, new PlanApproved { Timestamp = T0, Plan = plan, Edited = false }, new StepStarted { Timestamp = T0, StepId = "s1", Description = "Only step", Ordinal = 1, Total = 1 }, Completed("s1", "out", 1)),
         };
 
@@ -209,7 +209,7 @@ public sealed class RunReportTests
         {
             Id = "run-1",
             Info = new RunInfo("Compare apples and pears", "test", "{}", string.Empty, string.Empty, []),
-            Status = "completed",
+            Status = StoredRunStatus.Completed,
             StartedAt = T0,
             EndedAt = T0.AddSeconds(10),
             Answer = HostileAnswer,
@@ -218,11 +218,11 @@ public sealed class RunReportTests
             // The store keeps one row per step id: v2's s2 overwrote v1's.
             Steps =
             [
-                new StoredStep("s1", "completed", "notes collected", 1, T0.AddSeconds(1), T0.AddSeconds(2), null, false),
-                new StoredStep("s2", "completed", "search results", 1, T0.AddSeconds(5), T0.AddSeconds(6), null, false) { Usage = new TokenUsage(1, 10, 5) },
-                new StoredStep("s3", "skipped", null, 0, null, T0.AddSeconds(3), "s2 failed", false),
-                new StoredStep("r1", "completed", "deep output d1", 1, T0.AddSeconds(6), T0.AddSeconds(8), null, false),
-                new StoredStep("r2", "completed", "written", 1, T0.AddSeconds(8), T0.AddSeconds(9), null, false),
+                new StoredStep("s1", StepStatus.Completed, "notes collected", 1, T0.AddSeconds(1), T0.AddSeconds(2), null, false),
+                new StoredStep("s2", StepStatus.Completed, "search results", 1, T0.AddSeconds(5), T0.AddSeconds(6), null, false) { Usage = new TokenUsage(1, 10, 5) },
+                new StoredStep("s3", StepStatus.Skipped, null, 0, null, T0.AddSeconds(3), "s2 failed", false),
+                new StoredStep("r1", StepStatus.Completed, "deep output d1", 1, T0.AddSeconds(6), T0.AddSeconds(8), null, false),
+                new StoredStep("r2", StepStatus.Completed, "written", 1, T0.AddSeconds(8), T0.AddSeconds(9), null, false),
             ],
             Events = events,
         };

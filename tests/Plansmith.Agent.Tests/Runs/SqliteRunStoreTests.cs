@@ -7,6 +7,7 @@ using Plansmith.Agent.Runs.Store;
 using Plansmith.Agent.Tests.TestSupport.OpenAI;
 using Plansmith.Testing;
 using Plansmith.Agent.Tests.TestSupport;
+using Plansmith.Agent.Plans;
 
 namespace Plansmith.Agent.Tests.Runs;
 
@@ -56,7 +57,7 @@ public sealed class SqliteRunStoreTests : IDisposable
         var stored = await store.GetRunAsync(result.RunId!);
 
         Assert.NotNull(stored);
-        Assert.Equal("completed", stored.Status);
+        Assert.Equal(StoredRunStatus.Completed, stored.Status);
         Assert.Equal("The answer is 3.", stored.Answer);
         Assert.Equal("Add one and two", stored.Info.Goal);
         Assert.Equal("scripted-model at http://scripted.invalid/v1/", stored.Info.Provider);
@@ -64,7 +65,7 @@ public sealed class SqliteRunStoreTests : IDisposable
         Assert.Equal(["s1", "s2"], stored.PlanVersions[^1].Steps.Select(s => s.Id));
         Assert.Equal("3", stored.Steps.Single(s => s.StepId == "s1").Output);
         Assert.Equal("three", stored.Steps.Single(s => s.StepId == "s2").Output);
-        Assert.All(stored.Steps, s => Assert.Equal("completed", s.Status));
+        Assert.All(stored.Steps, s => Assert.Equal(StepStatus.Completed, s.Status));
         Assert.Equal(new TokenUsage(0, 0, 0), stored.Steps.Single(s => s.StepId == "s1").Usage);
         Assert.Equal(new TokenUsage(1, 100, 20), stored.Steps.Single(s => s.StepId == "s2").Usage);
         Assert.Contains(stored.Events, e => e.Type == nameof(StepCompleted));
@@ -120,7 +121,7 @@ public sealed class SqliteRunStoreTests : IDisposable
         Assert.Equal(["s2"], note.Unverified);
         Assert.Empty(note.Warnings);
         var stored = await store.GetRunAsync(first.RunId!);
-        Assert.Equal("completed", stored!.Status);
+        Assert.Equal(StoredRunStatus.Completed, stored!.Status);
         // s2 may have had its effect in the first session too: the record keeps saying so.
         Assert.True(stored.Steps.Single(s => s.StepId == "s2").Unverified);
         Assert.False(stored.Steps.Single(s => s.StepId == "s1").Unverified);
@@ -161,7 +162,7 @@ public sealed class SqliteRunStoreTests : IDisposable
         foreach (var result in results)
         {
             var stored = await store.GetRunAsync(result.RunId!);
-            Assert.Equal(5, stored!.Steps.Count(s => s.Status == "completed"));
+            Assert.Equal(5, stored!.Steps.Count(s => s.Status == StepStatus.Completed));
         }
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Plansmith.Agent.Runs.Store;
 using Plansmith.Testing;
+using Plansmith.Agent.Plans;
 
 namespace Plansmith.Cli.Tests.Commands;
 
@@ -66,7 +67,7 @@ public sealed class DurableRunTests : IDisposable
             }
 
             var stored = (await store.GetRunAsync(runId))!;
-            foreach (var step in stored.Steps.Where(s => s.Status == "completed"))
+            foreach (var step in stored.Steps.Where(s => s.Status == StepStatus.Completed))
             {
                 // No stored output is lost or corrupted…
                 Assert.Equal("done " + step.StepId, step.Output);
@@ -83,8 +84,8 @@ public sealed class DurableRunTests : IDisposable
         Assert.True(finished, "the run never completed");
         Assert.True(kills >= 20, $"only {kills} kills");
         var final = (await new SqliteRunStore(Store).GetRunAsync(runId!))!;
-        Assert.Equal("completed", final.Status);
-        Assert.Equal(Steps, final.Steps.Count(s => s.Status == "completed"));
+        Assert.Equal(StoredRunStatus.Completed, final.Status);
+        Assert.Equal(Steps, final.Steps.Count(s => s.Status == StepStatus.Completed));
         Assert.Equal("All work items are done.", final.Answer);
 
         // …and no step completed before a kill was asked for again afterwards.

@@ -48,7 +48,7 @@ public sealed class RunOwnershipProcessTests : HostileCliFixture
         Assert.All(Enumerable.Range(1, 4), i => Assert.Equal(1, StepCalls[$"s{i}"]));
         var stored = (await new SqliteRunStore(Store).GetRunAsync(runId))!;
         Assert.Single(stored.Events, e => e.Type == "RunCompleted");
-        Assert.Equal("completed", stored.Status);
+        Assert.Equal(StoredRunStatus.Completed, stored.Status);
         AssertNoCrash(resume.Err + delete.Err + done.Err);
     }
 
@@ -86,7 +86,7 @@ public sealed class RunOwnershipProcessTests : HostileCliFixture
         Assert.Equal(1, StepCalls["s2"]);
         Assert.Equal(2, StepCalls["s3"]); // once in the killed process, once now (recorded as unverified)
         Assert.Equal(1, StepCalls["s4"]);
-        Assert.Equal("completed", (await new SqliteRunStore(Store).GetRunAsync(runId))!.Status);
+        Assert.Equal(StoredRunStatus.Completed, (await new SqliteRunStore(Store).GetRunAsync(runId))!.Status);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Plansmith.Agent.Runs.Store;
+using Plansmith.Agent.Plans;
 
 namespace Plansmith.Cli.Tests.Hostile;
 
@@ -53,7 +54,7 @@ public sealed class StoreFailureProcessTests : HostileCliFixture
             AssertNoCrash(r.Err);
         });
         Assert.Equal(before, await File.ReadAllBytesAsync(store));
-        Assert.Equal("completed", (await new SqliteRunStore(store).GetRunAsync(runId))!.Status);
+        Assert.Equal(StoredRunStatus.Completed, (await new SqliteRunStore(store).GetRunAsync(runId))!.Status);
     }
 
     [Fact]
@@ -75,7 +76,7 @@ public sealed class StoreFailureProcessTests : HostileCliFixture
         Assert.Equal(0, show.Exit);
         Assert.Contains("**Status:** interrupted", show.Out, StringComparison.Ordinal);
         var run = (await new SqliteRunStore(Store).GetRunAsync(runId))!;
-        var completed = run.Steps.Where(s => s.Status == "completed").ToList();
+        var completed = run.Steps.Where(s => s.Status == StepStatus.Completed).ToList();
         Assert.InRange(completed.Count, 2, 18);
         Assert.All(completed, s => Assert.Equal(Output(s.StepId, 6000), s.Output));
         Assert.Equal(completed.Count + 1, StepCalls.Values.Sum());
