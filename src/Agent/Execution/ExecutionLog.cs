@@ -5,6 +5,35 @@ namespace Plansmith.Agent.Execution;
 
 internal static partial class ExecutionLog
 {
+    /// <summary>Logs what a step event says: the log is an observer of the event stream, like the store and the metrics.</summary>
+    public static void Observe(ILogger logger, ExecutionEvent executionEvent)
+    {
+        switch (executionEvent)
+        {
+            case Runs.StepStarted e:
+                StepStarted(logger, e.StepId, e.Ordinal, e.Total);
+                break;
+            case Runs.StepRetrying e:
+                StepRetrying(logger, e.StepId, e.FailedAttempt, e.Delay.TotalMilliseconds, e.Error);
+                break;
+            case StepFallbackStarted e:
+                StepFallingBack(logger, e.StepId, e.Error);
+                break;
+            case Runs.StepCompleted e:
+                StepCompleted(logger, e.StepId, e.Duration.TotalMilliseconds, e.Attempts);
+                break;
+            case Runs.StepFailed e:
+                StepFailed(logger, e.StepId, e.Attempts, e.Error);
+                break;
+            case Runs.StepSkipped e:
+                StepSkipped(logger, e.StepId, e.Reason);
+                break;
+            case PlanCompleted e:
+                RunEnded(logger, e.Result.Status, e.Result.Duration.TotalMilliseconds);
+                break;
+        }
+    }
+
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Running plan of {StepCount} steps with at most {MaxParallelism} at once")]
     public static partial void RunStarting(ILogger logger, int stepCount, int maxParallelism);
 

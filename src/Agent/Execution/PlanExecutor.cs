@@ -72,7 +72,7 @@ public sealed class PlanExecutor
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        using var run = new DataflowScheduler(plan, priorOutputs, WithMetrics(onEvent), _pipeline, _kernel, _options, _time, _logger);
+        using var run = new DataflowScheduler(plan, priorOutputs, WithObservers(onEvent), _pipeline, _kernel, _options, _time, _logger);
         return await run.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -89,17 +89,12 @@ public sealed class PlanExecutor
         return EventStream.ReadAsync((emit, token) => ExecuteAsync(plan, priorOutputs, (e, _) => emit(e), token), cancellationToken);
     }
 
-    /// <summary>The caller's observer, with the step metrics observing the same events first.</summary>
-    private static Func<ExecutionEvent, CancellationToken, ValueTask> WithMetrics(Func<ExecutionEvent, CancellationToken, ValueTask>? onEvent) =>
-        onEvent is null
-            ? static (e, _) =>
-            {
-                StepMetrics.Record(e);
-                return ValueTask.CompletedTask;
-            }
-            : (e, token) =>
-            {
-                StepMetrics.Record(e);
-                return onEvent(e, token);
-            };
+    /// <summary>The caller's observer, with the step metrics and the log observing the same events first.</summary>
+    private Func<ExecutionEvent, CancellationToken, ValueTask> WithObservers(Func<ExecutionEvent, CancellationToken, ValueTask>? onEvent) =>
+        (e, token) =>
+        {
+            StepMetrics.Record(e);
+            ExecutionLog.Observe(_logger, e);
+            return onEvent is null ? ValueTask.CompletedTask : onEvent(e, token);
+        };
 }

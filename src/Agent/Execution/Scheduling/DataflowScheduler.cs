@@ -153,7 +153,6 @@ internal sealed class DataflowScheduler : IDisposable
             EndedAt = _time.GetUtcNow(),
             Error = error,
         };
-        ExecutionLog.RunEnded(_logger, status, result.Duration.TotalMilliseconds);
         _progress.End();
         await EmitAsync(new PlanCompleted { Timestamp = _time.GetUtcNow(), Progress = _progress.Snapshot(), Result = result }).ConfigureAwait(false);
         return result;
@@ -229,7 +228,6 @@ internal sealed class DataflowScheduler : IDisposable
         _workers++;
         _progress.MarkRunning(index, state.StartedAt.Value);
         _started++;
-        ExecutionLog.StepStarted(_logger, step.Id, _started, _steps.Count);
 
         // Start the worker before reporting, so that a throwing observer cannot leave a step
         // counted as running with no worker to finish it. The worker's own reports wait in the
@@ -246,11 +244,9 @@ internal sealed class DataflowScheduler : IDisposable
         {
             case StepRetryReported retrying:
                 _states[message.Index].Attempts = retrying.FailedAttempt;
-                ExecutionLog.StepRetrying(_logger, step.Id, retrying.FailedAttempt, retrying.Delay.TotalMilliseconds, retrying.Error);
                 await EmitAsync(new StepRetrying { Timestamp = _time.GetUtcNow(), Progress = _progress.Snapshot(), StepId = step.Id, FailedAttempt = retrying.FailedAttempt, MaxAttempts = retrying.MaxAttempts, Delay = retrying.Delay, Error = retrying.Error }).ConfigureAwait(false);
                 break;
             case StepFallbackReported fallingBack:
-                ExecutionLog.StepFallingBack(_logger, step.Id, fallingBack.Error);
                 await EmitAsync(new StepFallbackStarted { Timestamp = _time.GetUtcNow(), Progress = _progress.Snapshot(), StepId = step.Id, FallbackDescription = fallingBack.Description, Error = fallingBack.Error }).ConfigureAwait(false);
                 break;
             case StepFinished finished:
@@ -276,7 +272,6 @@ internal sealed class DataflowScheduler : IDisposable
                 state.Output = finished.Output;
                 state.Usage = finished.Usage;
                 _outputs[step.Id] = finished.Output!;
-                ExecutionLog.StepCompleted(_logger, step.Id, duration.TotalMilliseconds, finished.Attempts);
                 await EmitAsync(new StepCompleted { Timestamp = state.EndedAt.Value, Progress = _progress.Snapshot(), StepId = step.Id, Description = step.Description, OutputPreview = Preview(finished.Output!), Duration = duration, Attempts = finished.Attempts, UsedFallback = finished.UsedFallback, Output = finished.Output!, Usage = finished.Usage }).ConfigureAwait(false);
                 foreach (var dependent in _graph.DependentsOf(index))
                 {
@@ -290,7 +285,6 @@ internal sealed class DataflowScheduler : IDisposable
             case StepStatus.Failed:
                 _progress.MarkFailed(index, duration);
                 state.Error = finished.Error;
-                ExecutionLog.StepFailed(_logger, step.Id, finished.Attempts, finished.Error!);
                 await EmitAsync(new StepFailed { Timestamp = state.EndedAt.Value, Progress = _progress.Snapshot(), StepId = step.Id, Description = step.Description, Error = finished.Error!, Duration = duration, Attempts = finished.Attempts }).ConfigureAwait(false);
                 if (_options.StopOnFailure && !_stop.IsCancellationRequested)
                 {
@@ -335,7 +329,6 @@ internal sealed class DataflowScheduler : IDisposable
             state.Status = StepStatus.Skipped;
             state.Error = reason;
             _progress.MarkSkipped();
-            ExecutionLog.StepSkipped(_logger, _steps[index].Id, reason);
             await EmitAsync(new StepSkipped { Timestamp = _time.GetUtcNow(), Progress = _progress.Snapshot(), StepId = _steps[index].Id, Description = _steps[index].Description, Reason = reason }).ConfigureAwait(false);
             foreach (var dependent in _graph.DependentsOf(index))
             {
