@@ -13,14 +13,23 @@ internal sealed class FallbackStepExecutor : DelegatingStepExecutor
     {
     }
 
-    public override async Task<StepOutput> ExecuteAsync(StepContext context, CancellationToken cancellationToken = default)
+    public override Task<StepOutput> ExecuteAsync(StepContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
+
+        // Most steps have no fallback: they pass straight through, with no state machine of this layer's.
+        return context.IsFallback || context.Step.Fallback is null
+            ? Inner.ExecuteAsync(context, cancellationToken)
+            : WithFallbackAsync(context, cancellationToken);
+    }
+
+    private async Task<StepOutput> WithFallbackAsync(StepContext context, CancellationToken cancellationToken)
+    {
         try
         {
             return await Inner.ExecuteAsync(context, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception primary) when (!IsCancellation(primary, cancellationToken) && !context.IsFallback && context.Step.Fallback is not null)
+        catch (Exception primary) when (!IsCancellation(primary, cancellationToken))
         {
             var fallback = context.ForFallback(context.Step.AsFallbackStep()!);
             context.Observer?.FallingBack(fallback, primary);

@@ -1,6 +1,6 @@
 using Plansmith.Agent.Plans;
+using System.Runtime.ExceptionServices;
 using Polly;
-using Polly.Retry;
 
 namespace Plansmith.Agent.Execution;
 
@@ -13,15 +13,9 @@ namespace Plansmith.Agent.Execution;
 /// </summary>
 internal sealed class RetryingStepExecutor : DelegatingStepExecutor
 {
-    private static readonly ResiliencePropertyKey<StepAttempts> AttemptsKey = new("plansmith.step-attempts");
+    internal static readonly ResiliencePropertyKey<StepAttempts> AttemptsKey = new("plansmith.step-attempts");
 
-    private readonly int _maxRetries;
-    private readonly TimeSpan _baseDelay;
-    private readonly TimeSpan _maxDelay;
-    private readonly double _jitter;
-    private readonly Random _random;
-    private readonly RetryClock _clock;
-    private readonly ResiliencePipeline<StepOutput>? _pipeline;
+    private readonly RetryPolicy _policy;
 
     /// <param name="inner">The layer that makes one attempt.</param>
     /// <param name="options">Where <see cref="PlanExecutorOptions.MaxRetries"/> and the backoff settings come from.</param>
@@ -33,44 +27,9 @@ internal sealed class RetryingStepExecutor : DelegatingStepExecutor
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(random);
-        _maxRetries = options.MaxRetries;
-        _baseDelay = options.RetryBaseDelay;
-        _maxDelay = options.RetryMaxDelay;
-        _jitter = options.RetryJitter;
-        _random = random;
-        _clock = new RetryClock(timeProvider);
-
-        // Polly's retry needs at least one retry; with none, each step gets its single attempt directly.
-        if (_maxRetries > 0)
-        {
-            _pipeline = new ResiliencePipelineBuilder<StepOutput> { Name = "plansmith-step-retry", TimeProvider = _clock }
-                .AddRetry(new RetryStrategyOptions<StepOutput>
-                {
-                    MaxRetryAttempts = _maxRetries,
-
-                    // Polly's own reckoning of the same backoff, without jitter; DelayGenerator adds it.
-                    BackoffType = DelayBackoffType.Exponential,
-                    Delay = _baseDelay,
-                    MaxDelay = _maxDelay,
-                    UseJitter = false,
-                    ShouldHandle = static args => ValueTask.FromResult(
-                        args.Outcome.Exception is { } error && !IsCancellation(error, args.Context.CancellationToken) && IsTransient(error)),
-                    DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(DelayAfter(args.AttemptNumber + 1)),
-                    OnRetry = static args =>
-                    {
-                        args.Context.Properties.GetValue(AttemptsKey, null!).Retrying(args.RetryDelay, args.Outcome.Exception!);
-                        return ValueTask.CompletedTask;
-                    },
-                })
-                .Build();
-        }
+        _policy = RetryPolicy.For(options, timeProvider, random);
     }
 
-    /// <summary>
-    /// Whether trying again may succeed. A <see cref="StepExecutionException"/> says so itself; a
-    /// verifier's verdict, a reference that cannot be resolved and a bad argument come back the same
-    /// every time; any other fault (I/O, network, a timeout, a model error) may pass.
-    /// </summary>
     internal static bool IsTransient(Exception error) => error switch
     {
         StepExecutionException step => step.IsTransient,
@@ -85,18 +44,31 @@ internal sealed class RetryingStepExecutor : DelegatingStepExecutor
     public override async Task<StepOutput> ExecuteAsync(StepContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (_pipeline is null || context.IsFallback)
+        if (_policy.Pipeline is not { } pipeline || context.IsFallback)
         {
             return await AttemptAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
-        using var scope = _clock.Open();
-        var attempts = new StepAttempts(this, context, scope);
+        // The first attempt runs on its own: most steps succeed at once and never pay for Polly.
+        // A failure Polly would retry is handed to it as its first outcome (replayed, not re-run),
+        // so the backoff, the retry report and the count of attempts are Polly's from there.
+        ExceptionDispatchInfo first;
+        try
+        {
+            return await AttemptAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (!IsCancellation(error, cancellationToken) && IsTransient(error))
+        {
+            first = ExceptionDispatchInfo.Capture(error);
+        }
+
+        using var scope = _policy.Clock.Open();
+        var attempts = new StepAttempts(this, context, scope, first);
         var resilience = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
             resilience.Properties.Set(AttemptsKey, attempts);
-            return await _pipeline.ExecuteAsync(static (resilienceContext, run) => run.NextAsync(resilienceContext.CancellationToken), resilience, attempts).ConfigureAwait(false);
+            return await pipeline.ExecuteAsync(static (resilienceContext, run) => run.NextAsync(resilienceContext.CancellationToken), resilience, attempts).ConfigureAwait(false);
         }
         finally
         {
@@ -110,37 +82,33 @@ internal sealed class RetryingStepExecutor : DelegatingStepExecutor
         return Inner.ExecuteAsync(context, cancellationToken);
     }
 
-    /// <summary>The delay after failed attempt <paramref name="failedAttempt"/> (from 1): doubling from the base delay, capped, spread by the jitter.</summary>
-    private TimeSpan DelayAfter(int failedAttempt)
-    {
-        var exponential = _baseDelay.TotalMilliseconds * Math.Pow(2, failedAttempt - 1);
-        var capped = Math.Min(exponential, _maxDelay.TotalMilliseconds);
-        double spread;
-        lock (_random)
-        {
-            spread = (_random.NextDouble() * 2) - 1;
-        }
-
-        return TimeSpan.FromMilliseconds(Math.Max(0, capped * (1 + (_jitter * spread))));
-    }
-
     /// <summary>The attempts of one step, as Polly's callbacks see them.</summary>
-    private sealed class StepAttempts
+    internal sealed class StepAttempts
     {
         private readonly RetryingStepExecutor _owner;
         private readonly StepContext _first;
         private readonly RetryClock.Scope _scope;
+        private ExceptionDispatchInfo? _firstFailure;
         private StepContext? _current;
 
-        public StepAttempts(RetryingStepExecutor owner, StepContext first, RetryClock.Scope scope)
+        public StepAttempts(RetryingStepExecutor owner, StepContext first, RetryClock.Scope scope, ExceptionDispatchInfo firstFailure)
         {
             _owner = owner;
             _first = first;
             _scope = scope;
+            _firstFailure = firstFailure;
         }
 
         public ValueTask<StepOutput> NextAsync(CancellationToken cancellationToken)
         {
+            if (_firstFailure is { } replay)
+            {
+                // The first attempt already ran and failed: Polly sees its failure as its first outcome.
+                _firstFailure = null;
+                _current = _first;
+                return ValueTask.FromException<StepOutput>(replay.SourceException);
+            }
+
             // A report still held means the wait made no timer (under a millisecond): it goes out now,
             // before the attempt it announces.
             _scope.Release();
@@ -156,7 +124,7 @@ internal sealed class RetryingStepExecutor : DelegatingStepExecutor
             }
 
             var failed = _current;
-            var maxAttempts = _owner._maxRetries + 1;
+            var maxAttempts = _owner._policy.MaxRetries + 1;
             if (delay > TimeSpan.Zero)
             {
                 _scope.HoldUntilWaitBegins(() => observer.Retrying(failed, maxAttempts, delay, error));

@@ -23,9 +23,16 @@ internal sealed class TracingStepExecutor : DelegatingStepExecutor
         _executors = executors;
     }
 
-    public override async Task<StepOutput> ExecuteAsync(StepContext context, CancellationToken cancellationToken = default)
+    public override Task<StepOutput> ExecuteAsync(StepContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
+
+        // Nobody listening: no span, and no state machine of this layer's.
+        return PlansmithTelemetry.Source.HasListeners() ? TracedAsync(context, cancellationToken) : Inner.ExecuteAsync(context, cancellationToken);
+    }
+
+    private async Task<StepOutput> TracedAsync(StepContext context, CancellationToken cancellationToken)
+    {
         var step = context.Step;
         using var span = PlansmithTelemetry.Start("execute_step", step.Id);
         if (span is null)
