@@ -6,7 +6,7 @@ namespace Plansmith.Agent.Execution;
 /// <item><see cref="FallbackStepExecutor"/>: once the step has failed for good, its fallback runs once in its place.</item>
 /// <item><see cref="RetryingStepExecutor"/>: numbered attempts; transient failures are tried again with backoff (Polly retry).</item>
 /// <item><see cref="TracingStepExecutor"/>: a span per attempt.</item>
-/// <item><see cref="TimeoutStepExecutor"/>: each attempt within <see cref="PlanExecutorOptions.StepTimeout"/> (Polly timeout).</item>
+/// <item><see cref="TimeoutStepExecutor"/>: each attempt within <see cref="PlanExecutorOptions.StepTimeout"/> (a deadline token on the executor's clock).</item>
 /// <item><see cref="StepExecutorSelector"/>: the attempt itself, on the first executor that can run the step.</item>
 /// </list>
 /// </summary>
