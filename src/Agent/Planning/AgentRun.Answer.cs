@@ -94,6 +94,9 @@ internal sealed partial class AgentRun
     {
         // A run halted by its store ends with the store's error, not as cancelled or failed.
         ThrowIfStoreFailed();
+
+        // Steps started early for a plan that never became final are thrown away, on the record.
+        await SettleSpeculationAsync(null).ConfigureAwait(false);
         var plan = _plan ?? _versions.LastOrDefault();
         List<ExecutionEvent> events;
         lock (_eventsLock)

@@ -39,6 +39,7 @@ internal sealed partial class AgentRun : IDisposable
     private bool _owning;
     private bool _started;
     private bool _rejectedByApprover;
+    private Speculator? _speculator;
 
     public AgentRun(PlanningAgent agent, string goal, IReadOnlyList<ChatMessage> conversation, PlansmithOptions options, Func<ExecutionEvent, ValueTask> sink)
     {
@@ -56,6 +57,11 @@ internal sealed partial class AgentRun : IDisposable
                     // Through the recorder: answer pieces are stored merged, every other event at once.
                     var recorder = LazyInitializer.EnsureInitialized(ref _recorder, () => new RunRecorder(store, id));
                     await StoreAsync(() => recorder.RecordAsync(e, CancellationToken.None)).ConfigureAwait(false);
+                }
+
+                if (e is PlanRejected { Stage: PromptNames.PlanCreate })
+                {
+                    _speculator?.PlanRejected();
                 }
 
                 lock (_eventsLock)
@@ -76,6 +82,7 @@ internal sealed partial class AgentRun : IDisposable
 
     public void Dispose()
     {
+        _speculator?.Dispose();
         _meter.Dispose();
         _halt.Dispose();
     }
@@ -105,7 +112,10 @@ internal sealed partial class AgentRun : IDisposable
                 }
             }
 
-            if (!await PlanAsync(cancellationToken).ConfigureAwait(false))
+            StartSpeculation(cancellationToken);
+            var approved = await PlanAsync(cancellationToken).ConfigureAwait(false);
+            await SettleSpeculationAsync(approved ? _plan : null).ConfigureAwait(false);
+            if (!approved)
             {
                 _rejectedByApprover = true;
                 return await FinishAsync(AgentRunStatus.Rejected, string.Empty, "The plan was rejected at approval.").ConfigureAwait(false);

@@ -44,6 +44,13 @@ public sealed class PlansmithOptions
     /// <summary>Whether to ask the router first, so that simple requests are answered without a plan. Default true.</summary>
     public bool UseRouter { get; set; } = true;
 
+    /// <summary>
+    /// Which steps may start while the plan is still being written, reflected on or approved:
+    /// none, read-only (tool steps whose tool is idempotent; the default) or all. An early result
+    /// is kept only when the final, approved plan holds the same step.
+    /// </summary>
+    public SpeculationMode Speculation { get; set; } = SpeculationMode.ReadOnly;
+
     /// <summary>Characters of one step's output put into a prompt; longer outputs are cut and say so. Default 6,000.</summary>
     [Range(100, 1_000_000)]
     public int MaxOutputCharsInPrompt { get; set; } = 6_000;

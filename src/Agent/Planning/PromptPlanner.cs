@@ -20,7 +20,8 @@ internal sealed class PromptPlanner : IPlanner
             feedback => new PlanCreateInputs(goal, run.ToolsText, run.AgentsText, run.Options.MaxSteps, run.ConversationText, feedback),
             reply => PlanReader.Parse(reply, goal),
             plan => Validate(run, plan, run.Options.MaxSteps),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            streamSteps: run.StepWritten is not null).ConfigureAwait(false);
     }
 
     public async Task<PlanReview> ReflectAsync(RunContext run, Plan plan, CancellationToken cancellationToken = default)
@@ -134,13 +135,16 @@ internal sealed class PromptPlanner : IPlanner
         Func<string, PromptInputs> inputs,
         Func<string, Plan> parse,
         Func<Plan, IReadOnlyList<PlanProblem>> validate,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool streamSteps = false)
     {
         var feedback = string.Empty;
         IReadOnlyList<PlanProblem> problems = [];
         for (var attempt = 1; attempt <= run.Options.MaxPlanAttempts; attempt++)
         {
-            var reply = await CallAsync(run, inputs(feedback), cancellationToken).ConfigureAwait(false);
+            var reply = streamSteps
+                ? await CallStreamingAsync(run, inputs(feedback), cancellationToken).ConfigureAwait(false)
+                : await CallAsync(run, inputs(feedback), cancellationToken).ConfigureAwait(false);
             try
             {
                 var plan = parse(reply);
@@ -167,6 +171,51 @@ internal sealed class PromptPlanner : IPlanner
 
     private static IReadOnlyList<PlanProblem> Validate(RunContext run, Plan plan, int maxSteps) =>
         new PlanValidator(new PlanValidationOptions { MaxSteps = maxSteps }).Check(plan, run.Kernel.Plugins, [.. run.Options.Agents.Keys]);
+
+    /// <summary>
+    /// Like <see cref="CallAsync"/>, but streamed: each step the reply closes is read at once, checked
+    /// against everything checkable so far (id, tool, arguments, references to steps already seen),
+    /// and handed to <see cref="RunContext.StepWritten"/>, so it can start while the rest is written.
+    /// </summary>
+    private static async Task<string> CallStreamingAsync(RunContext run, PromptInputs inputs, CancellationToken cancellationToken)
+    {
+        var reader = new PlanStreamReader();
+        var text = new System.Text.StringBuilder();
+        var seen = new List<PlanStep>();
+        try
+        {
+            await foreach (var piece in run.Gateway.InvokeStreamingAsync(inputs, cancellationToken).ConfigureAwait(false))
+            {
+                text.Append(piece);
+                foreach (var written in reader.Feed(piece))
+                {
+                    if (!PlanReader.TryParse("{\"steps\":[" + written + "]}", out var partial, out _, run.Goal) || partial is null)
+                    {
+                        continue;
+                    }
+
+                    foreach (var step in partial.Steps)
+                    {
+                        seen.Add(step);
+                        var problems = Validate(run, new Plan([.. seen], run.Goal), run.Options.MaxSteps);
+                        if (!problems.Any(p => p.StepId == step.Id))
+                        {
+                            run.StepWritten?.Invoke(step);
+                        }
+                    }
+                }
+            }
+
+            return text.ToString();
+        }
+        catch (ModelCallException ex) when (ex.IsIncomplete)
+        {
+            // A stream that was not whole (cut off, empty, not an event stream): ask again without
+            // streaming, as the answer does. What started from it is judged against the final plan.
+        }
+
+        return await CallAsync(run, inputs, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>A prompt's reply text; a malformed, cut-off or truncated reply is asked again, a bounded number of times.</summary>
     internal static async Task<string> CallAsync(RunContext run, PromptInputs inputs, CancellationToken cancellationToken)

@@ -59,9 +59,13 @@ internal static class RunFingerprint
             return false;
         }
 
-        return function.Metadata.AdditionalProperties.TryGetValue("idempotent", out var flag) && flag is true
-               || function.UnderlyingMethod?.GetCustomAttributes(typeof(IdempotentAttribute), inherit: false).Length > 0;
+        return IsIdempotent(function);
     }
+
+    /// <summary>Whether calling the function again cannot repeat a side effect: <see cref="IdempotentAttribute"/> on its method, or <c>idempotent = true</c> in its metadata.</summary>
+    public static bool IsIdempotent(KernelFunction function) =>
+        function.Metadata.AdditionalProperties.TryGetValue("idempotent", out var flag) && flag is true
+        || function.UnderlyingMethod?.GetCustomAttributes(typeof(IdempotentAttribute), inherit: false).Length > 0;
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 }

@@ -128,3 +128,17 @@ public sealed record PlanCompleted : ExecutionEvent
     /// <summary>Every step's record.</summary>
     public required PlanExecutionResult Result { get; init; }
 }
+
+/// <summary>
+/// A step that ran early (while its plan was still being written or reviewed) had its result
+/// thrown away: the final plan changed or dropped it, or was not approved. If the final plan still
+/// holds the step, it runs again.
+/// </summary>
+public sealed record StepDiscarded : ExecutionEvent
+{
+    /// <summary>The step's id.</summary>
+    public required string StepId { get; init; }
+
+    /// <summary>Why its early result was not kept.</summary>
+    public required string Reason { get; init; }
+}

@@ -189,6 +189,7 @@ internal static class ChatCommand
             MaxChildSteps = options.MaxChildSteps,
             MaxToolCallsPerStep = options.MaxToolCallsPerStep,
             UseRouter = options.UseRouter,
+            Speculation = options.Speculation,
             MaxOutputCharsInPrompt = options.MaxOutputCharsInPrompt,
             Agents = options.Agents,
             PromptsDirectory = options.PromptsDirectory,

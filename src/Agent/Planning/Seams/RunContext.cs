@@ -47,6 +47,13 @@ public sealed class RunContext
     /// <summary>Where the run stands (steps finished, running, estimated time left).</summary>
     public ExecutionProgress Progress => _events.Progress;
 
+    /// <summary>
+    /// Called by a planner that streams its plan with each step as soon as it is written and
+    /// checked, so the run can start it early (see <see cref="PlansmithOptions.Speculation"/>);
+    /// null when the run does not start steps early.
+    /// </summary>
+    public Action<Plans.PlanStep>? StepWritten { get; internal set; }
+
     /// <summary>The model calls of this run, metered and held to its budget.</summary>
     internal ModelGateway Gateway { get; }
 
