@@ -50,14 +50,16 @@ internal sealed partial class AgentRun
                 var step = final!.FindStep(record.StepId)!;
                 _outputs[record.StepId] = record.Output ?? string.Empty;
                 _records[record.StepId] = record;
+                var total = final.Steps.Count;
+                var elapsed = Now - _startedAt;
                 await EmitAsync(new StepStarted
                 {
-                    Timestamp = record.StartedAt ?? Now, Progress = _runEvents.Progress, StepId = step.Id, Description = step.Description, Ordinal = ++ordinal, Total = final.Steps.Count,
+                    Timestamp = record.StartedAt ?? Now, Progress = new ExecutionProgress(total, ordinal, ordinal, 0, 0, 1, elapsed, null), StepId = step.Id, Description = step.Description, Ordinal = ++ordinal, Total = final.Steps.Count,
                 }).ConfigureAwait(false);
                 await EmitAsync(new StepCompleted
                 {
                     Timestamp = record.EndedAt ?? Now,
-                    Progress = _runEvents.Progress,
+                    Progress = new ExecutionProgress(total, ordinal, ordinal, 0, 0, 0, elapsed, null),
                     StepId = step.Id,
                     Description = step.Description,
                     OutputPreview = Preview(record.Output ?? string.Empty),

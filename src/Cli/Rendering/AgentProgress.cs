@@ -90,7 +90,7 @@ internal sealed class PlainAgentProgress : IAgentProgress
             case BudgetExhausted budget:
                 _writer.WriteLine($"Budget reached: {budget.Reason}. No new step starts; writing the answer from what there is.");
                 break;
-            case StepStarted or StepCompleted or StepFailed or StepSkipped or StepRetrying or StepFallbackStarted:
+            case StepStarted or StepCompleted or StepFailed or StepSkipped or StepRetrying or StepFallbackStarted or StepDiscarded:
                 _steps.Render(e);
                 break;
             case PlanCompleted completed:

@@ -77,6 +77,9 @@ internal sealed class LiveAgentProgress : IAgentProgress
                 case StepSkipped skipped:
                     _states[skipped.StepId] = ("skipped", null, skipped.Reason);
                     break;
+                case StepDiscarded discarded:
+                    _states[discarded.StepId] = ("pending", null, "early result discarded: " + discarded.Reason);
+                    break;
                 case StepRetrying retrying:
                     _states[retrying.StepId] = ("running", retrying.Timestamp, $"retry after: {retrying.Error}");
                     break;

@@ -32,6 +32,7 @@ internal sealed class ProgressRenderer
             StepFallbackStarted f => $"{Counter(e)} ⤳ {f.StepId}  falling back to: {f.FallbackDescription}",
             StepFailed f => $"{Counter(e)} ✗ {f.StepId}  failed after {f.Attempts} attempt(s): {f.Error}",
             StepSkipped s => $"{Counter(e)} – {s.StepId}  skipped: {s.Reason}",
+            StepDiscarded d => $"{Counter(e)} ↺ {d.StepId}  early result discarded: {d.Reason}",
             PlanCompleted p => Summary(p.Result),
             _ => null,
         };
