@@ -40,6 +40,7 @@ internal sealed partial class AgentRun : IDisposable
     private bool _started;
     private bool _rejectedByApprover;
     private Speculator? _speculator;
+    private Task<Plan>? _creating;
 
     public AgentRun(PlanningAgent agent, string goal, IReadOnlyList<ChatMessage> conversation, PlansmithOptions options, Func<ExecutionEvent, ValueTask> sink)
     {
@@ -101,18 +102,13 @@ internal sealed partial class AgentRun : IDisposable
         string? error = null;
         try
         {
-            if (_options.UseRouter)
+            StartSpeculation(cancellationToken);
+            if (_options.UseRouter && await RouteAsync(cancellationToken).ConfigureAwait(false) is { NeedsPlan: false } decision)
             {
-                var decision = await _agent.Router.RouteAsync(_run, cancellationToken).ConfigureAwait(false);
-                await EmitAsync(new RouteDecided { Timestamp = Now, NeedsPlan = decision.NeedsPlan }).ConfigureAwait(false);
-                if (!decision.NeedsPlan)
-                {
-                    await EmitAsync(new AnswerCompleted { Timestamp = Now, Answer = decision.Answer, Partial = false }).ConfigureAwait(false);
-                    return await FinishAsync(AgentRunStatus.Answered, decision.Answer, null).ConfigureAwait(false);
-                }
+                await EmitAsync(new AnswerCompleted { Timestamp = Now, Answer = decision.Answer, Partial = false }).ConfigureAwait(false);
+                return await FinishAsync(AgentRunStatus.Answered, decision.Answer, null).ConfigureAwait(false);
             }
 
-            StartSpeculation(cancellationToken);
             var approved = await PlanAsync(cancellationToken).ConfigureAwait(false);
             await SettleSpeculationAsync(approved ? _plan : null).ConfigureAwait(false);
             if (!approved)
@@ -250,7 +246,9 @@ internal sealed partial class AgentRun : IDisposable
     /// <summary>Create and reflect; the plan as it stands after review.</summary>
     public async Task<Plan> CreateAndReflectAsync(CancellationToken cancellationToken)
     {
-        var plan = await _agent.Planner.CreateAsync(_run, cancellationToken).ConfigureAwait(false);
+        var creating = _creating ?? _agent.Planner.CreateAsync(_run, cancellationToken);
+        _creating = null;
+        var plan = await creating.ConfigureAwait(false);
         var attempt = CountEvents<PlanRejected>(e => e.Stage == PromptNames.PlanCreate) + 1;
         AddVersion(plan);
         await EmitAsync(new PlanCreated { Timestamp = Now, Plan = plan, Attempt = attempt }).ConfigureAwait(false);

@@ -51,6 +51,13 @@ public sealed class PlansmithOptions
     /// </summary>
     public SpeculationMode Speculation { get; set; } = SpeculationMode.ReadOnly;
 
+    /// <summary>
+    /// With the router on, whether the planner starts writing the plan while the router decides
+    /// (default true): a goal that needs a plan then waits for no routing round trip, and a simple
+    /// request pays for a plan call that is cancelled when the router answers.
+    /// </summary>
+    public bool PlanWhileRouting { get; set; } = true;
+
     /// <summary>Characters of one step's output put into a prompt; longer outputs are cut and say so. Default 6,000.</summary>
     [Range(100, 1_000_000)]
     public int MaxOutputCharsInPrompt { get; set; } = 6_000;

@@ -9,6 +9,7 @@ internal sealed class RunEvents
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private ExecutionProgress _progress;
+    private List<ExecutionEvent>? _held;
 
     public RunEvents(Func<ExecutionEvent, ValueTask> sink, TimeProvider time)
     {
@@ -29,7 +30,68 @@ internal sealed class RunEvents
         }
     }
 
+    /// <summary>From now on, events wait (in order) until <see cref="ReleaseAsync"/> or <see cref="Drop"/>.</summary>
+    public void Hold()
+    {
+        lock (_lock)
+        {
+            _held ??= [];
+        }
+    }
+
+    /// <summary>Emits the events held, in order (with any emitted meanwhile), and stops holding.</summary>
+    public async ValueTask ReleaseAsync()
+    {
+        while (true)
+        {
+            List<ExecutionEvent> held;
+            lock (_lock)
+            {
+                if (_held is not { Count: > 0 } pending)
+                {
+                    _held = null;
+                    return;
+                }
+
+                // Events emitted while these go out join the next batch, so the order holds.
+                held = pending;
+                _held = [];
+            }
+
+            foreach (var e in held)
+            {
+                await EmitCoreAsync(e).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Forgets the events held, and stops holding.</summary>
+    public void Drop()
+    {
+        lock (_lock)
+        {
+            _held = null;
+        }
+    }
+
+    /// <summary>Emits an event now, ahead of any held ones.</summary>
+    public ValueTask EmitAheadAsync(ExecutionEvent executionEvent) => EmitCoreAsync(executionEvent);
+
     public ValueTask EmitAsync(ExecutionEvent executionEvent)
+    {
+        lock (_lock)
+        {
+            if (_held is { } held)
+            {
+                held.Add(executionEvent);
+                return ValueTask.CompletedTask;
+            }
+        }
+
+        return EmitCoreAsync(executionEvent);
+    }
+
+    private ValueTask EmitCoreAsync(ExecutionEvent executionEvent)
     {
         if (executionEvent is not SubplanEvent)
         {

@@ -190,6 +190,7 @@ internal static class ChatCommand
             MaxToolCallsPerStep = options.MaxToolCallsPerStep,
             UseRouter = options.UseRouter,
             Speculation = options.Speculation,
+            PlanWhileRouting = options.PlanWhileRouting,
             MaxOutputCharsInPrompt = options.MaxOutputCharsInPrompt,
             Agents = options.Agents,
             PromptsDirectory = options.PromptsDirectory,

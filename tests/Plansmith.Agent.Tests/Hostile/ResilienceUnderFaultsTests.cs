@@ -199,7 +199,8 @@ public sealed class ResilienceUnderFaultsTests(ITestOutputHelper output)
     {
         var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("m", server.BaseAddress, Key, httpClient: http).Build();
         kernel.Plugins.AddFromType<MathPlugin>("math");
-        var options = new PlansmithOptions { UseRouter = true, MaxReflectionRounds = 1 };
+        // The faults are counted per request in order: the router and the planner one after the other.
+        var options = new PlansmithOptions { UseRouter = true, PlanWhileRouting = false, MaxReflectionRounds = 1 };
         options.Execution.MaxParallelism = parallelism;
         options.Execution.RetryBaseDelay = TimeSpan.FromMilliseconds(5);
         return new PlanningAgent(kernel, options);

@@ -239,7 +239,7 @@ public sealed class PlanningAgentTests
             "route" => ModelReply.Json(new { plan = false, answer = "Hello! How can I help?" }),
             _ => throw new InvalidOperationException("no plan expected"),
         });
-        using var agent = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(o => o.UseRouter = true));
+        using var agent = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(o => { o.UseRouter = true; o.PlanWhileRouting = false; }));
 
         var result = await agent.RunAsync("hi");
 
@@ -259,7 +259,7 @@ public sealed class PlanningAgentTests
             "plan_create" => Plan(Step("s1", "Add", tool: "math.add", arguments: new { a = 1, b = 2 })),
             _ => Answer("3"),
         });
-        using var agent = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(o => o.UseRouter = true));
+        using var agent = new PlanningAgent(TestAgents.Kernel(model), TestAgents.Options(o => { o.UseRouter = true; o.PlanWhileRouting = false; }));
 
         var result = await agent.RunAsync("Add 1 and 2 with the tool");
 
