@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 
 if (args.Length > 0 && args[0] == "scenarios")
 {
-    return await Plansmith.Bench.Scenarios.ScenarioRunner.RunAsync();
+    return await Plansmith.Bench.Scenarios.ScenarioRunner.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "scale")

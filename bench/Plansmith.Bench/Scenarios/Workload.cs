@@ -6,18 +6,24 @@ internal sealed record Workload(string Name, IReadOnlyList<WorkTask> Tasks, int 
     public WorkTask this[string id] => Tasks.First(t => t.Id == id);
 
     /// <summary>The longest chain of task latencies.</summary>
-    public TimeSpan CriticalPath
-    {
-        get
-        {
-            var finish = new Dictionary<string, double>();
-            foreach (var task in Tasks)
-            {
-                finish[task.Id] = task.Dependencies.Select(d => finish[d]).DefaultIfEmpty(0).Max() + task.Latency.TotalMilliseconds;
-            }
+    public TimeSpan CriticalPath => FinishWhenReleased(_ => TimeSpan.Zero);
 
-            return TimeSpan.FromMilliseconds(finish.Values.Max());
+    /// <summary>
+    /// When the last task ends if each task starts as soon as it is released and its dependencies
+    /// are done: the longest chain of latencies, each chain starting no earlier than its tasks'
+    /// release times (for a streamed plan: when each step has been written).
+    /// </summary>
+    public TimeSpan FinishWhenReleased(Func<WorkTask, TimeSpan> release)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        var finish = new Dictionary<string, TimeSpan>();
+        foreach (var task in Tasks)
+        {
+            var start = task.Dependencies.Select(d => finish[d]).Append(release(task)).Max();
+            finish[task.Id] = start + task.Latency;
         }
+
+        return finish.Values.Max();
     }
 
     /// <summary>Levels of the DAG: tasks whose dependencies are all in earlier levels.</summary>
