@@ -293,7 +293,9 @@ internal static class ScenarioRunner
             }
         }
 
-        [KernelFunction("run"), Description("Runs one task of the workload and returns its result.")]
+        // The workloads model read-only work (search, fetch, analysis): running a task again changes nothing,
+        // so Plansmith may start it while the plan is still being written (SpeculationMode.ReadOnly).
+        [KernelFunction("run"), Description("Runs one task of the workload and returns its result."), Idempotent]
         public async Task<string> RunAsync([Description("The task id")] string task)
         {
             var work = workload.Tasks.FirstOrDefault(t => t.Id == task) ?? throw new ArgumentException($"no task {task}");
