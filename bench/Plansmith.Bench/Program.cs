@@ -5,6 +5,11 @@ if (args.Length > 0 && args[0] == "scenarios")
     return await Plansmith.Bench.Scenarios.ScenarioRunner.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "plantokens")
+{
+    return Plansmith.Bench.Scenarios.PlanTokensRunner.Run();
+}
+
 if (args.Length > 0 && args[0] == "scale")
 {
     return await Plansmith.Bench.Scenarios.ScaleRunner.RunAsync(args[1..]);

@@ -7,28 +7,47 @@ namespace Plansmith.Agent.Planning;
 /// <summary>
 /// Reads one step of a model's plan, accepting the keys, synonyms and shapes models use
 /// (<c>depends_on</c>, <c>args</c>, a tool as an object, arguments as a JSON-encoded string, a
-/// fallback as plain text) and listing every shape it cannot read as a <see cref="PlanProblem"/>.
+/// fallback as plain text), the compact keys (<c>do</c>/<c>d</c>, <c>dep</c>/<c>after</c>,
+/// <c>t</c>, <c>a</c>) and a <c>map</c> of argument names to lists, and listing every shape it
+/// cannot read as a <see cref="PlanProblem"/>.
 /// </summary>
 internal static class LooseStepReader
 {
     private static readonly string[] IdKeys = ["id", "stepid", "step", "key"];
-    private static readonly string[] DescriptionKeys = ["description", "desc", "task", "instruction", "title", "text", "goal"];
-    private static readonly string[] DependencyKeys = ["dependencies", "dependson", "deps", "depends", "requires", "needs", "after"];
+    private static readonly string[] DescriptionKeys = ["description", "desc", "do", "d", "task", "instruction", "title", "text", "goal"];
+    private static readonly string[] DependencyKeys = ["dependencies", "dependson", "deps", "dep", "depends", "requires", "needs", "after"];
     private static readonly string[] KindKeys = ["kind", "type", "steptype"];
-    private static readonly string[] ToolKeys = ["tool", "function", "toolname", "functionname"];
-    private static readonly string[] ArgumentKeys = ["arguments", "args", "parameters", "params", "input", "inputs", "toolarguments", "toolinput"];
+    private static readonly string[] ToolKeys = ["tool", "t", "function", "toolname", "functionname"];
+    private static readonly string[] ArgumentKeys = ["arguments", "args", "a", "parameters", "params", "input", "inputs", "toolarguments", "toolinput"];
+    private static readonly string[] MapKeys = ["map", "foreach", "each"];
     private static readonly string[] AgentKeys = ["agent", "assignee", "role", "profile", "agentprofile"];
     private static readonly string[] FallbackKeys = ["fallback", "onfailure", "fallbackstep"];
 
+    /// <summary>
+    /// The steps at <paramref name="position"/> (1-based): an object is one step, a string is read
+    /// in the line form (usually one step); nothing when it is neither.
+    /// </summary>
+    public static IEnumerable<DraftStep> ReadSteps(JsonElement element, int position, List<PlanProblem> problems)
+    {
+        if (element.ValueKind == JsonValueKind.String && element.GetString() is { } line && LinePlanReader.IsStep(line))
+        {
+            return LinePlanReader.Read(line, problems, $"step number {position}");
+        }
+
+        return ReadStep(element, position, problems) is { } step ? [step] : [];
+    }
+
     /// <summary>The step at <paramref name="position"/> (1-based), or null when it is not an object at all.</summary>
-    public static PlanStep? ReadStep(JsonElement element, int position, List<PlanProblem> problems)
+    private static DraftStep? ReadStep(JsonElement element, int position, List<PlanProblem> problems)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
             problems.Add(new PlanProblem(
                 PlanProblemCode.InvalidShape,
                 null,
-                $"Step number {position} is {PlanJson.Describe(element)}; every step must be a JSON object with at least \"id\" and \"description\"."));
+                element.ValueKind == JsonValueKind.String
+                    ? $"Step number {position} is the text \"{PlanProblemText.Short(element.GetString()!)}\", which is not a step; write a step as a line such as \"s1 = plugin.function(name='value')\" or a JSON object with at least \"id\" and \"description\"."
+                    : $"Step number {position} is {PlanJson.Describe(element)}; every step must be a JSON object with at least \"id\" and \"description\"."));
             return null;
         }
 
@@ -50,7 +69,7 @@ internal static class LooseStepReader
 
         ReadToolCall(element, label, problems, out var tool, out var arguments);
 
-        return new PlanStep
+        var step = new PlanStep
         {
             Id = id,
             Description = TryGet(element, DescriptionKeys, out var description) ? ScalarText(description) ?? string.Empty : string.Empty,
@@ -61,6 +80,27 @@ internal static class LooseStepReader
             Agent = TryGet(element, AgentKeys, out var agent) ? NullIfBlank(ScalarText(agent)) : null,
             Fallback = ReadFallback(element, label, problems),
         };
+        return new DraftStep(step, ReadMap(element, label, problems));
+    }
+
+    /// <summary>A map step's argument names and lists, as written (<see cref="MapExpansion"/> judges them); null for other steps.</summary>
+    private static Dictionary<string, JsonElement>? ReadMap(JsonElement step, string label, List<PlanProblem> problems)
+    {
+        if (!TryGet(step, MapKeys, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add(new PlanProblem(
+                PlanProblemCode.InvalidMap,
+                label,
+                $"map is {PlanJson.Describe(element)}; give an object of argument names to lists, one value per item, e.g. \"map\": {{\"query\": [\"first\", \"second\"]}}."));
+            return null;
+        }
+
+        return ReadArguments(element);
     }
 
     private static List<string> ReadDependencies(JsonElement step, string label, List<PlanProblem> problems)
@@ -242,6 +282,9 @@ internal static class LooseStepReader
                 return true;
             case "subgoal" or "subplan" or "goal":
                 kind = StepKind.Subgoal;
+                return true;
+            case "collect":
+                kind = StepKind.Collect;
                 return true;
             default:
                 kind = StepKind.Action;

@@ -7,7 +7,11 @@ namespace Plansmith.Agent.Planning;
 /// Reads a plan from model output or a hand-written plan file, tolerant of what models really
 /// send: JSON inside code fences or after prose, a bare array of steps, <c>{"plan": {...}}</c>,
 /// missing <c>dependencies</c>, numeric ids, and <c>snake_case</c>, <c>camelCase</c> or
-/// <c>PascalCase</c> keys with common synonyms. Reading does not judge the plan;
+/// <c>PascalCase</c> keys with common synonyms. It also reads the compact forms a planner is asked
+/// for (docs/plan-contract.md): short keys, tool steps without a description, map steps, and the
+/// line form (<see cref="LinePlanReader"/>). Map steps are expanded (<see cref="MapSteps"/>) and
+/// every <c>${id}</c> reference becomes a dependency (<see cref="ImpliedDependencies"/>), so the
+/// plan it returns is in the canonical shape. Reading does not judge the plan;
 /// <see cref="PlanValidator"/> does that strictly afterwards. Plans this program wrote itself are
 /// read back with the strict <see cref="PlanJson.Deserialize"/>.
 /// </summary>
@@ -28,15 +32,25 @@ public static class PlanReader
             throw new PlanParseException([PlanJson.TooLarge(text.Length)]);
         }
 
-        using var document = ExtractDocument(text);
         var problems = new List<PlanProblem>();
-        var plan = ReadPlan(document.RootElement, goal, problems);
-        if (problems.Count > 0 || plan is null)
+        List<DraftStep>? drafts;
+        if (LinePlanReader.IsLineForm(text))
+        {
+            drafts = LinePlanReader.Read(text, problems);
+        }
+        else
+        {
+            using var document = ExtractDocument(text);
+            drafts = ReadSteps(document.RootElement, ref goal, problems);
+        }
+
+        var steps = drafts is null ? null : MapExpansion.Expand(drafts, problems);
+        if (problems.Count > 0 || steps is null)
         {
             throw new PlanParseException(problems);
         }
 
-        return plan;
+        return ImpliedDependencies.Add(new Plan(steps, goal));
     }
 
     /// <summary>Reads a plan, or returns false with the problems found.</summary>
@@ -72,13 +86,13 @@ public static class PlanReader
                 null,
                 string.IsNullOrWhiteSpace(text)
                     ? "The reply was empty. Answer with a JSON object of the form {\"steps\": [...]}."
-                    : $"The reply holds no valid JSON (it begins \"{preview}\"). Answer with a JSON object of the form {{\"steps\": [...]}} and nothing else."),
+                    : $"The reply holds no valid JSON and no step lines (it begins \"{preview}\"). Answer with the plan and nothing else: one step per line, such as s1 = plugin.function(name=\"value\"), or a JSON object of the form {{\"steps\": [...]}}."),
         ]);
     }
 
     private static bool LooksLikePlan(JsonElement root) => root.ValueKind switch
     {
-        JsonValueKind.Array => root.GetArrayLength() > 0 && root[0].ValueKind == JsonValueKind.Object,
+        JsonValueKind.Array => root.GetArrayLength() > 0 && (root[0].ValueKind == JsonValueKind.Object || (root[0].ValueKind == JsonValueKind.String && LinePlanReader.IsStep(root[0].GetString()!))),
         JsonValueKind.Object => FindStepsArray(root, out _),
         _ => false,
     };
@@ -110,7 +124,7 @@ public static class PlanReader
         return false;
     }
 
-    private static Plan? ReadPlan(JsonElement root, string? goal, List<PlanProblem> problems)
+    private static List<DraftStep>? ReadSteps(JsonElement root, ref string? goal, List<PlanProblem> problems)
     {
         if (!FindStepsArray(root, out var stepsElement))
         {
@@ -131,18 +145,14 @@ public static class PlanReader
             goal ??= goalElement.GetString();
         }
 
-        var steps = new List<PlanStep>(stepsElement.GetArrayLength());
+        var steps = new List<DraftStep>(stepsElement.GetArrayLength());
         var index = 0;
         foreach (var element in stepsElement.EnumerateArray())
         {
             index++;
-            var step = LooseStepReader.ReadStep(element, index, problems);
-            if (step is not null)
-            {
-                steps.Add(step);
-            }
+            steps.AddRange(LooseStepReader.ReadSteps(element, index, problems));
         }
 
-        return new Plan(steps, goal);
+        return steps;
     }
 }

@@ -154,13 +154,17 @@ public sealed partial class PlanningAgent : IDisposable
         }
     }
 
-    /// <summary>The executor of one plan (or child plan) of a run: the host's executors first, then the built-in ones.</summary>
+    /// <summary>
+    /// The executor of one plan (or child plan) of a run: the host's executors first, then the
+    /// built-in ones. Collect steps (expanded map steps) come before all of them and stay without
+    /// the built-in executors: they are the plan's shape, not work a host does its own way.
+    /// </summary>
     internal PlanExecutor CreateExecutor(RunScope scope)
     {
         var chat = new ChatStepExecutor(scope);
         IStepExecutor[] executors = BuiltInStepExecutors
-            ? [.. StepExecutors, new ToolStepExecutor(), new VerifyStepExecutor(scope), new SubgoalStepExecutor(scope, chat), chat]
-            : [.. StepExecutors];
+            ? [new CollectStepExecutor(), .. StepExecutors, new ToolStepExecutor(), new VerifyStepExecutor(scope), new SubgoalStepExecutor(scope, chat), chat]
+            : [new CollectStepExecutor(), .. StepExecutors];
 
         // The run's kernel: a model call a plugin makes (a tool that invokes one of the prompts)
         // passes the run's model pipeline like any other, so it is held to the run's budget.

@@ -98,7 +98,8 @@ internal sealed class PromptPlanner : IPlanner
                         $"'{id}' is a completed step; give only the remaining steps, with new ids, and depend on '{id}' instead of repeating it."))]);
                 }
 
-                return new Plan([.. completedSteps, .. remaining.Steps], plan.Goal);
+                // New steps may read completed ones with ${id}; those references are dependencies too.
+                return ImpliedDependencies.Add(new Plan([.. completedSteps, .. remaining.Steps], plan.Goal));
             },
             merged => Validate(run, merged, run.Options.MaxSteps),
             cancellationToken).ConfigureAwait(false);

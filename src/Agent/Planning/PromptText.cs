@@ -53,16 +53,17 @@ internal static class PromptText
     public static string Outputs(Plan plan, IEnumerable<string> ids, IReadOnlyDictionary<string, string> outputs, int maxChars)
     {
         var text = new StringBuilder();
-        foreach (var id in ids)
+        var listed = ids.ToList();
+        foreach (var id in listed)
         {
             if (!outputs.TryGetValue(id, out var output))
             {
                 continue;
             }
 
-            var description = plan.FindStep(id)?.Description ?? string.Empty;
-            text.Append("### ").Append(id).Append(": ").Append(description).Append('\n');
-            text.Append(Truncate(output, maxChars)).Append("\n\n");
+            var step = plan.FindStep(id);
+            text.Append("### ").Append(id).Append(": ").Append(step?.Description ?? string.Empty).Append('\n');
+            text.Append(CollectedAbove(step, listed) ?? Truncate(output, maxChars)).Append("\n\n");
         }
 
         return text.Length == 0 ? "none" : text.ToString().TrimEnd();
@@ -80,7 +81,7 @@ internal static class PromptText
                 .Append(" (").Append(status.ToString().ToLowerInvariant()).Append(")\n");
             if (record?.Output is { } output)
             {
-                text.Append(Truncate(output, maxChars)).Append("\n\n");
+                text.Append(CollectedAbove(step, plan.Steps.Select(s => s.Id)) ?? Truncate(output, maxChars)).Append("\n\n");
             }
             else
             {
@@ -90,6 +91,15 @@ internal static class PromptText
 
         return text.ToString().TrimEnd();
     }
+
+    /// <summary>
+    /// For a collect step whose items are all <paramref name="shown"/> too, a pointer to them instead
+    /// of its output, which repeats theirs; null otherwise.
+    /// </summary>
+    private static string? CollectedAbove(PlanStep? step, IEnumerable<string> shown) =>
+        step is { Kind: StepKind.Collect, Dependencies.Count: > 0 } && step.Dependencies.All(shown.Contains)
+            ? $"The results of {MapSteps.DescribeIds(step.Dependencies, step.Id)} together, as one JSON array."
+            : null;
 
     public static string Truncate(string text, int maxChars) =>
         text.Length <= maxChars

@@ -173,6 +173,8 @@ internal static class CanonicalPlanReader
                 return StepKind.Verify;
             case "subgoal":
                 return StepKind.Subgoal;
+            case "collect":
+                return StepKind.Collect;
             case null when property.Value.ValueKind == JsonValueKind.Null:
                 return StepKind.Action;
             default:

@@ -88,9 +88,10 @@ public static class PlanJson
     /// Reads a plan in the canonical form that <see cref="Serialize"/> writes. Strict: standard JSON
     /// only (no comments, no trailing commas, nothing around the value), the contract's keys exactly
     /// (an unknown key is a problem), string ids and dependencies, kinds spelt
-    /// <c>action</c>, <c>verify</c> or <c>subgoal</c>. Optional fields (<c>goal</c>,
+    /// <c>action</c>, <c>verify</c>, <c>subgoal</c> or <c>collect</c>. Optional fields (<c>goal</c>,
     /// <c>dependencies</c>, <c>kind</c>, <c>tool</c>, <c>arguments</c>, <c>agent</c>,
-    /// <c>fallback</c>) may be left out or null. Values are kept exactly as written.
+    /// <c>fallback</c>) may be left out or null. Values are kept exactly as written. A map step is
+    /// stored expanded: its items are ordinary tool steps and its id a <c>collect</c> step.
     /// </summary>
     /// <param name="json">The canonical JSON of one plan.</param>
     /// <exception cref="PlanParseException">The text is not a plan in the canonical form; every problem found is listed.</exception>
@@ -132,6 +133,7 @@ public static class PlanJson
     {
         StepKind.Verify => "verify",
         StepKind.Subgoal => "subgoal",
+        StepKind.Collect => "collect",
         _ => "action",
     };
 

@@ -65,4 +65,10 @@ public enum PlanProblemCode
 
     /// <summary>A step's id or description is longer than allowed.</summary>
     TooLong,
+
+    /// <summary>
+    /// A map step cannot be expanded (no tool, a list that is empty or not a list, lists of
+    /// different lengths), or a collect step calls a tool or collects nothing.
+    /// </summary>
+    InvalidMap,
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace Plansmith.Agent.Plans;
@@ -47,6 +48,8 @@ internal static class PlanReferenceChecks
                     continue;
                 }
 
+                CheckCollectPath(graph.Steps[referenced], reference, where, stepId, problems);
+
                 // Most references name a direct dependency; only the rest need the transitive walk.
                 if (step.Dependencies.Contains(reference.StepId, StringComparer.Ordinal))
                 {
@@ -63,6 +66,24 @@ internal static class PlanReferenceChecks
                 }
             }
         }
+    }
+
+    /// <summary>A collect step's output is always a JSON array, so a field name after its id can never resolve.</summary>
+    private static void CheckCollectPath(PlanStep referenced, StepReference reference, string where, string? stepId, List<PlanProblem> problems)
+    {
+        if (referenced.Kind != StepKind.Collect || reference.Path.Count == 0 || reference.Path[0].IsIndex)
+        {
+            return;
+        }
+
+        var id = referenced.Id;
+        var field = reference.Path[0].Property!;
+        var item = int.TryParse(field, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : 1;
+        problems.Add(new PlanProblem(
+            PlanProblemCode.InvalidReference,
+            stepId,
+            $"{where} refers to {reference.Text}, but '{id}' is a map step: its output is a JSON array of its items' outputs, with no field '{field}'. "
+            + $"Refer to item {item} as ${{{MapSteps.ItemId(id, item)}}} or ${{{id}[{item - 1}]}}, or to all of them as ${{{id}}}."));
     }
 
     private static void CollectStrings(string where, IReadOnlyDictionary<string, JsonElement> arguments, List<(string, string)> texts)

@@ -56,7 +56,8 @@ public sealed class PlanValidator
             problems.Add(new PlanProblem(
                 PlanProblemCode.TooManySteps,
                 null,
-                $"The plan has {steps.Count} steps; at most {_options.MaxSteps} are allowed. Merge small steps or make large parts subgoal steps."));
+                $"The plan has {steps.Count} steps; at most {_options.MaxSteps} are allowed. Merge small steps or make large parts subgoal steps."
+                + (steps.Any(s => s.Kind == StepKind.Collect) ? " A map step counts as one step per item plus one." : string.Empty)));
         }
 
         var graph = new PlanGraph(steps);
@@ -73,6 +74,7 @@ public sealed class PlanValidator
                 PlanToolChecks.CheckTool(step, fallback.Tool, fallback.Arguments, "fallback ", plugins, problems);
             }
 
+            PlanCollectChecks.Check(step, problems);
             PlanReferenceChecks.Check(graph, i, problems);
             if (agents is not null)
             {
@@ -81,7 +83,7 @@ public sealed class PlanValidator
             }
         }
 
-        return problems;
+        return PlanCollectChecks.MergeItemProblems(graph, problems);
     }
 
     private void CheckLengths(IReadOnlyList<PlanStep> steps, List<PlanProblem> problems)

@@ -11,4 +11,10 @@ public enum StepKind
 
     /// <summary>A goal too large for one step; it is expanded into a child plan.</summary>
     Subgoal,
+
+    /// <summary>
+    /// Gathers the outputs of its dependencies, in the order they are listed, into one JSON array;
+    /// no tool, no model. A map step becomes one of these over its items, under the map step's id.
+    /// </summary>
+    Collect,
 }

@@ -65,6 +65,7 @@ internal static class CommonOptions
             {
                 StepKind.Verify => "a verify step (a model judges it)",
                 StepKind.Subgoal => "a subgoal (a model expands it into a plan)",
+                StepKind.Collect => null,
                 _ when step.Tool is null => "a model step (it has no tool)",
                 _ when step.Fallback is { Tool: null } => "its fallback has no tool (a model would do it)",
                 _ => null,

@@ -75,7 +75,7 @@ internal static class ExecuteCommand
                 MaxRetries = parse.GetValue(maxRetries) ?? defaults.MaxRetries,
                 StepTimeout = TimeSpan.FromSeconds(timeoutSeconds),
             };
-            var executor = new PlanExecutor(kernel, [new ToolStepExecutor()], options, logger: host.LoggerFactory.CreateLogger<PlanExecutor>());
+            var executor = new PlanExecutor(kernel, [new CollectStepExecutor(), new ToolStepExecutor()], options, logger: host.LoggerFactory.CreateLogger<PlanExecutor>());
             var asJson = parse.GetValue(json);
             var progress = parse.GetValue(quiet) ? null : new ProgressRenderer(asJson ? console.Error : console.Out);
             progress?.Begin(loaded, options.MaxParallelism);
