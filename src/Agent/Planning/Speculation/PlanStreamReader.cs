@@ -4,8 +4,8 @@ namespace Plansmith.Agent.Planning;
 
 /// <summary>
 /// Reads a plan as the model writes it: fed the reply piece by piece, it hands back the text of
-/// each step object the moment the object closes, inside <c>"steps": [ … ]</c> (or a bare top-level
-/// array). It only finds boundaries — strings and escapes respected — and never judges a step: the
+/// each step the moment it closes — a JSON object, or a string holding one step line — inside
+/// <c>"steps": [ … ]</c> (or a bare top-level array). It only finds boundaries — strings and escapes respected — and never judges a step: the
 /// lenient reader parses each one, and the whole reply is read again when it ends.
 /// </summary>
 internal sealed class PlanStreamReader
@@ -44,7 +44,12 @@ internal sealed class PlanStreamReader
                 else if (c == '"')
                 {
                     _inString = false;
-                    if (_depth == 1 || (_stepsDepth < 0 && _depth >= 1))
+                    if (_depth == _stepsDepth)
+                    {
+                        // A step written as one line of text: the string is the step.
+                        (closed ??= []).Add(_text.ToString(_stringStart, _scanned - _stringStart + 1));
+                    }
+                    else if (_depth == 1 || (_stepsDepth < 0 && _depth >= 1))
                     {
                         _lastKey = _text.ToString(_stringStart + 1, _scanned - _stringStart - 1);
                     }

@@ -37,9 +37,10 @@ internal sealed class Speculator : IDisposable
     /// <summary>Whether <paramref name="step"/> may start before the plan is final.</summary>
     public bool MayStartEarly(PlanStep step) => _mode switch
     {
-        SpeculationMode.All => step.Kind == StepKind.Action,
-        SpeculationMode.ReadOnly => step.Kind == StepKind.Action && step.Tool is not null && step.Fallback is null
-                                    && RunFingerprint.IsIdempotent(_scope.Run.Kernel, step),
+        SpeculationMode.All => step.Kind is StepKind.Action or StepKind.Collect,
+        SpeculationMode.ReadOnly => step.Kind == StepKind.Collect
+                                    || (step.Kind == StepKind.Action && step.Tool is not null && step.Fallback is null
+                                        && RunFingerprint.IsIdempotent(_scope.Run.Kernel, step)),
         _ => false,
     };
 

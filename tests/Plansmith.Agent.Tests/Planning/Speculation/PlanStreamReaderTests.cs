@@ -56,4 +56,14 @@ public sealed class PlanStreamReaderTests
     {
         Assert.Equal(2, FeedInPieces("[{\"id\":\"a\"},{\"id\":\"b\"}]", 2).Count);
     }
+
+    [Fact]
+    public void Feed_StepLinesInsideSteps_ReturnsEachLineAsItCloses()
+    {
+        var reader = new PlanStreamReader();
+
+        Assert.Empty(reader.Feed("{\"steps\": [\"s1 = search.search(query=\\\"Flask"));
+        Assert.Equal(["\"s1 = search.search(query=\\\"Flask\\\")\""], reader.Feed("\\\")\", "));
+        Assert.Equal(["\"s2 = search.search(query in [\\\"a\\\"])\""], reader.Feed("\"s2 = search.search(query in [\\\"a\\\"])\"]}"));
+    }
 }

@@ -226,4 +226,25 @@ public sealed class SpeculationTests
         Assert.False(Assert.Single(model.RequestsFor("plan_create")).Stream);
         Assert.True(lookupsWhenStreamEnded <= 0);
     }
+
+    [Fact]
+    public async Task Run_CompactLinesWithAMapStep_StartTheItemsBeforeThePlanStreamEnds()
+    {
+        var desk = new Desk();
+        const string Plan = """{"steps": ["s1 = desk.lookup(word in [\"apple\", \"pear\"])", "s2 = desk.write(note=\"${s1}\")"]}""";
+        var cut = Plan.IndexOf("\"s2", StringComparison.Ordinal);
+        var model = new ScriptedModel(r => r.Prompt switch
+        {
+            "plan_create" => new ModelReply(Plan) { Chunks = [Plan[..cut], Plan[cut..]], BeforeChunk = i => i == 1 ? desk.FirstLookup.Task.WaitAsync(Patience) : Task.CompletedTask },
+            _ => new ModelReply("Done."),
+        });
+        using var agent = Agent(model, desk);
+
+        var result = await agent.RunAsync("Look up two fruits and write them down").WaitAsync(Patience);
+
+        Assert.Equal(AgentRunStatus.Completed, result.Status);
+        Assert.Equal(["apple", "pear"], desk.Lookups.Order(StringComparer.Ordinal));
+        Assert.Equal(1, desk.Writes);
+        Assert.Contains("meaning of pear", result["s2"].Output, StringComparison.Ordinal);
+    }
 }
