@@ -18,7 +18,7 @@ namespace Plansmith.Bench.Scenarios;
 internal static class PlanTokensRunner
 {
     private static readonly Tokenizer Tokens = TiktokenTokenizer.CreateForModel("gpt-4o");
-    private static readonly JsonSerializerOptions AsWritten = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    internal static readonly JsonSerializerOptions AsWritten = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static int Run()
     {
@@ -70,11 +70,11 @@ internal static class PlanTokensRunner
     private static string JsonLines(IEnumerable<string> lines) => JsonSerializer.Serialize(new { steps = lines }, AsWritten);
 
     /// <summary>Tasks with the same prerequisites, two or more: each group is written as one map step.</summary>
-    private static List<List<WorkTask>> MapGroups(Workload workload) =>
+    internal static List<List<WorkTask>> MapGroups(Workload workload) =>
         [.. workload.Tasks.GroupBy(t => string.Join(",", t.Dependencies.Order(StringComparer.Ordinal))).Where(g => g.Count() > 1).Select(g => g.ToList())];
 
     /// <summary>One line per task, or per group of tasks written as a map step (ids g1, g2, …).</summary>
-    private static List<string> Lines(Workload workload, List<List<WorkTask>> groups)
+    internal static List<string> Lines(Workload workload, List<List<WorkTask>> groups)
     {
         var nameOf = new Dictionary<string, string>();
         for (var g = 0; g < groups.Count; g++)

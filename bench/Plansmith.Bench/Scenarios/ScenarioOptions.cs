@@ -8,7 +8,7 @@ namespace Plansmith.Bench.Scenarios;
 /// delay and tool duration is run at (default 1 for the fixed model, <see cref="DefaultRealisticTimeScale"/>
 /// for the realistic ones; reports are always in unscaled units).
 /// </summary>
-internal sealed record ScenarioOptions(IReadOnlyList<LatencyModel> Latencies, double? TimeScale)
+internal sealed record ScenarioOptions(IReadOnlyList<LatencyModel> Latencies, double? TimeScale, bool FullPlans = false)
 {
     /// <summary>
     /// The realistic settings take about 23 minutes of model and tool time in all; run at 1/5
@@ -16,7 +16,7 @@ internal sealed record ScenarioOptions(IReadOnlyList<LatencyModel> Latencies, do
     /// </summary>
     public const double DefaultRealisticTimeScale = 0.2;
 
-    public const string Usage = "scenarios [--latency fixed|fast|slow|local|realistic|all[,…]] [--time-scale F (0 < F ≤ 1)]";
+    public const string Usage = "scenarios [--latency fixed|fast|slow|local|realistic|all[,…]] [--time-scale F (0 < F ≤ 1)] [--plan compact|full]";
 
     public double TimeScaleFor(LatencyModel latency)
     {
@@ -30,6 +30,7 @@ internal sealed record ScenarioOptions(IReadOnlyList<LatencyModel> Latencies, do
         ArgumentNullException.ThrowIfNull(args);
         IReadOnlyList<LatencyModel> latencies = LatencyModel.All;
         double? scale = null;
+        var full = false;
         for (var i = 0; i < args.Count; i++)
         {
             var value = i + 1 < args.Count ? args[i + 1] : null;
@@ -67,6 +68,10 @@ internal sealed record ScenarioOptions(IReadOnlyList<LatencyModel> Latencies, do
                     scale = factor;
                     i++;
                     break;
+                case "--plan" when value is "compact" or "full":
+                    full = value == "full";
+                    i++;
+                    break;
                 default:
                     error = $"Unknown or incomplete argument '{args[i]}'. Usage: {Usage}";
                     return null;
@@ -74,6 +79,6 @@ internal sealed record ScenarioOptions(IReadOnlyList<LatencyModel> Latencies, do
         }
 
         error = null;
-        return new ScenarioOptions([.. LatencyModel.All.Where(latencies.Contains)], scale);
+        return new ScenarioOptions([.. LatencyModel.All.Where(latencies.Contains)], scale, full);
     }
 }

@@ -72,6 +72,9 @@ internal static class ScenarioRunner
         ];
     }
 
+    /// <summary>Whether the scripted planner writes the first release's full form (<c>--plan full</c>) rather than the compact one.</summary>
+    private static bool FullPlans { get; set; }
+
     public static async Task<int> RunAsync(string[] args)
     {
         if (ScenarioOptions.Parse(args, out var error) is not { } options)
@@ -80,6 +83,7 @@ internal static class ScenarioRunner
             return 2;
         }
 
+        FullPlans = options.FullPlans;
         var total = Stopwatch.StartNew();
 
         // Warm-up: JIT, prompt loading and connection set-up are not what is measured.
@@ -102,7 +106,7 @@ internal static class ScenarioRunner
                     outcomes[strategy] = await RunAsync(workload, strategy, latency, scale);
                 }
 
-                var plan = Plan(workload);
+                var plan = Plan(workload, FullPlans);
                 results.Add(new Result(workload, latency, Bound(workload, latency, plan, outcomes[Strategy.PlansmithDag]), outcomes));
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{latency.Name}: {workload.Name} done ({setting.Elapsed.TotalSeconds:0} s into the setting)"));
             }
@@ -249,8 +253,51 @@ internal static class ScenarioRunner
     private static string Same(IEnumerable<Outcome> outcomes, Func<Outcome, long> value) =>
         string.Join(" / ", outcomes.Select(value).Distinct().Select(v => v.ToString("N0", CultureInfo.InvariantCulture)));
 
-    /// <summary>The plan the scripted planner writes (today's full form: id, description, dependencies, tool, arguments), and where each step ends in its tokens.</summary>
-    private static PlanText Plan(Workload workload)
+    /// <summary>
+    /// The plan the scripted planner writes, and where each task is written in its tokens: the
+    /// compact form the planner prompt asks for (one line per step inside "steps", tasks with the
+    /// same prerequisites as one map step), or with <c>--plan full</c> the form of the first
+    /// release (id, description, dependencies, tool, arguments as a JSON object per step).
+    /// </summary>
+    private static PlanText Plan(Workload workload, bool full)
+    {
+        return full ? FullPlan(workload) : CompactPlan(workload);
+    }
+
+    private static PlanText CompactPlan(Workload workload)
+    {
+        var groups = PlanTokensRunner.MapGroups(workload);
+        var lines = PlanTokensRunner.Lines(workload, groups);
+        var text = new StringBuilder("{\"steps\":[");
+        var ends = new List<int>();
+        foreach (var line in lines)
+        {
+            if (ends.Count > 0)
+            {
+                text.Append(',');
+            }
+
+            text.Append(JsonSerializer.Serialize(line, PlanTokensRunner.AsWritten));
+            ends.Add(text.Length);
+        }
+
+        var plan = text.Append("]}").ToString();
+        var written = SimulatedModel.TokensThrough(plan, ends);
+        var writtenBy = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var name = lines[i][..lines[i].IndexOf(' ', StringComparison.Ordinal)];
+            var group = groups.FindIndex(g => $"g{groups.IndexOf(g) + 1}" == name);
+            foreach (var task in group >= 0 ? groups[group].Select(t => t.Id) : [name])
+            {
+                writtenBy[task] = written[i];
+            }
+        }
+
+        return new PlanText(plan, writtenBy);
+    }
+
+    private static PlanText FullPlan(Workload workload)
     {
         var text = new StringBuilder("{\"steps\":[");
         var ends = new List<int>();
@@ -336,7 +383,7 @@ internal static class ScenarioRunner
     /// </summary>
     private static async Task<Outcome> PlansmithAsync(Workload workload, Strategy strategy, LatencyModel latency, double timeScale)
     {
-        var plan = Plan(workload).Text;
+        var plan = Plan(workload, FullPlans).Text;
         var simulated = new SimulatedModel(latency, timeScale);
         var model = new ScriptedModel(r => simulated.ReplyAsync(r, r.Prompt switch
         {

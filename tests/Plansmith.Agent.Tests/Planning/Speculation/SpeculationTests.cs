@@ -247,4 +247,27 @@ public sealed class SpeculationTests
         Assert.Equal(1, desk.Writes);
         Assert.Contains("meaning of pear", result["s2"].Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_DefaultRouterAndReflection_FirstReadOnlyStepStartsBeforeThePlanStreamEnds()
+    {
+        var desk = new Desk();
+        var plan = PlanText(Lookup("s1", "apple"), Lookup("s2", "pear"));
+        var model = new ScriptedModel(r => r.Prompt switch
+        {
+            "route" => ModelReply.Json(new { plan = true, answer = "" }),
+            "plan_create" => new ModelReply(plan) { Chunks = Pieces(plan), BeforeChunk = i => i == 1 ? desk.FirstLookup.Task.WaitAsync(Patience) : Task.CompletedTask },
+            "plan_reflect" => ModelReply.Json(new { approved = true, issues = Array.Empty<string>() }),
+            _ => new ModelReply("Done."),
+        });
+        var defaults = new PlansmithOptions();
+        Assert.True(defaults.UseRouter && defaults.MaxReflectionRounds > 0 && defaults.Speculation == SpeculationMode.ReadOnly);
+        using var agent = new PlanningAgent(TestAgents.Kernel(model, k => k.Plugins.AddFromObject(desk, "desk")), defaults);
+
+        var result = await agent.RunAsync("Look up two fruits").WaitAsync(Patience);
+
+        Assert.Equal(AgentRunStatus.Completed, result.Status);
+        Assert.Equal(2, desk.Lookups.Count);
+        Assert.DoesNotContain(result.Events, e => e is StepDiscarded);
+    }
 }
