@@ -38,6 +38,17 @@ internal static class MarkdownReport
             text.Append('\n');
         }
 
+        if (history.Discarded.Count > 0)
+        {
+            text.Append("## Early results discarded\n\n");
+            foreach (var (stepId, reason) in history.Discarded)
+            {
+                text.Append("- **").Append(Inline(stepId)).Append("** started before the plan was final; its result was not kept: ").Append(Inline(reason)).Append('\n');
+            }
+
+            text.Append('\n');
+        }
+
         text.Append("## Steps\n\n");
         foreach (var step in history.Steps)
         {

@@ -19,8 +19,9 @@ namespace Plansmith.Agent.Reports;
 /// </remarks>
 internal sealed class RunHistory
 {
-    private RunHistory(IReadOnlyList<ReportVersion> versions, IReadOnlyList<ReportStep> steps, IReadOnlyList<(string FailedStepId, string Error)> replans)
+    private RunHistory(IReadOnlyList<ReportVersion> versions, IReadOnlyList<ReportStep> steps, IReadOnlyList<(string FailedStepId, string Error)> replans, IReadOnlyList<(string StepId, string Reason)> discarded)
     {
+        Discarded = discarded;
         Versions = versions;
         Steps = steps;
         Replans = replans;
@@ -35,6 +36,9 @@ internal sealed class RunHistory
     /// <summary>Each replan: the step whose failure caused it and the error.</summary>
     public IReadOnlyList<(string FailedStepId, string Error)> Replans { get; }
 
+    /// <summary>Steps that started before the plan was final and whose early results were thrown away, with why.</summary>
+    public IReadOnlyList<(string StepId, string Reason)> Discarded { get; }
+
     /// <summary>Whether steps of more than one plan version are shown.</summary>
     public bool SpansVersions => Steps.Select(s => s.Version).Distinct().Skip(1).Any();
 
@@ -48,6 +52,7 @@ internal sealed class RunHistory
         var children = new Dictionary<(int Version, string StepId), List<ChildPlan>>();
         var openChildren = new Dictionary<(int Depth, string ParentStepId), ChildPlan>();
         var replans = new List<(string, string)>();
+        var discarded = new List<(string, string)>();
 
         // Events stored damaged or reduced (a run's end) are left out.
         var events = run.Events.Select(e => EventJson.TryDeserialize(e.Type, e.Json)).OfType<ExecutionEvent>().ToList();
@@ -56,6 +61,11 @@ internal sealed class RunHistory
         var current = events.Any(e => e is PlanCreated or PlanReflected or PlanApproved or Replanned) ? -1 : plans.Count - 1;
         foreach (var e in events)
         {
+            if (e is StepDiscarded early)
+            {
+                discarded.Add((early.StepId, early.Reason));
+            }
+
             if (e is Replanned replanned)
             {
                 replans.Add((replanned.FailedStepId, replanned.Error));
@@ -103,7 +113,7 @@ internal sealed class RunHistory
         var versions = plans.Select((p, i) => new ReportVersion(i + 1, origins[i], p, ran[i])).ToList();
         var shown = Enumerable.Range(0, plans.Count).Where(i => ran[i] || i == plans.Count - 1).ToList();
         MergeStoredSteps(run, plans, shown, states);
-        return new RunHistory(versions, BuildSteps(plans, shown, states, children), replans);
+        return new RunHistory(versions, BuildSteps(plans, shown, states, children), replans, discarded);
     }
 
     /// <summary>The stored state of a step belongs to the latest shown version where the step did something (else the latest that has it).</summary>

@@ -19,7 +19,7 @@ public static class EventJson
         typeof(RunStarted), typeof(RouteDecided), typeof(PlanCreated), typeof(PlanRejected), typeof(PlanReflected), typeof(PlanApprovalRequested),
         typeof(PlanApproved), typeof(RunResumed), typeof(Replanned), typeof(SubplanCreated), typeof(BudgetExhausted), typeof(AnswerDelta),
         typeof(AnswerCompleted), typeof(StepStarted), typeof(StepRetrying), typeof(StepFallbackStarted), typeof(StepCompleted), typeof(StepFailed),
-        typeof(StepSkipped),
+        typeof(StepSkipped), typeof(StepDiscarded),
     }.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>The event as JSON.</summary>

@@ -270,4 +270,40 @@ public sealed class SpeculationTests
         Assert.Equal(2, desk.Lookups.Count);
         Assert.DoesNotContain(result.Events, e => e is StepDiscarded);
     }
+
+    [Fact]
+    public async Task Run_DiscardedEarlyResult_IsInTheStoredRunAndItsReport()
+    {
+        var dir = Directory.CreateTempSubdirectory("plansmith-speculation-").FullName;
+        try
+        {
+            var desk = new Desk();
+            var first = PlanText(Lookup("s1", "apple"));
+            var model = new ScriptedModel(r => r.Prompt switch
+            {
+                "plan_create" => new ModelReply(first) { Chunks = [first[..^3], first[^3..]] },
+                "plan_reflect" => ModelReply.Json(new { approved = false, issues = new[] { "a quince, not an apple" }, plan = new { steps = new[] { Lookup("s1", "quince") } } }),
+                _ => new ModelReply("Done."),
+            });
+            var store = new Plansmith.Agent.Runs.Store.SqliteRunStore(Path.Combine(dir, "runs.db"));
+            {
+                using var agent = new PlanningAgent(
+                    TestAgents.Kernel(model, k => k.Plugins.AddFromObject(desk, "desk")), TestAgents.Options(o => o.MaxReflectionRounds = 1), runStore: store);
+
+                var result = await agent.RunAsync("Look up a fruit").WaitAsync(Patience);
+                var stored = await store.GetRunAsync(result.RunId!);
+
+                Assert.Equal(AgentRunStatus.Completed, result.Status);
+                Assert.Contains(stored!.Events, e => e.Type == nameof(StepDiscarded));
+                var report = Plansmith.Agent.Reports.RunReport.Markdown(stored);
+                Assert.Contains("## Early results discarded", report, StringComparison.Ordinal);
+                Assert.Contains("**s1** started before the plan was final", report, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
