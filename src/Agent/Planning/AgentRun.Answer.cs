@@ -96,7 +96,7 @@ internal sealed partial class AgentRun
         ThrowIfStoreFailed();
 
         // Steps started early for a plan that never became final are thrown away, on the record.
-        await SettleSpeculationAsync(null).ConfigureAwait(false);
+        await SettleSpeculationAsync(null, status == AgentRunStatus.Answered ? "the request was answered without a plan" : null).ConfigureAwait(false);
         var plan = _plan ?? _versions.LastOrDefault();
         List<ExecutionEvent> events;
         lock (_eventsLock)

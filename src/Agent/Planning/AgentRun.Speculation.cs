@@ -27,7 +27,7 @@ internal sealed partial class AgentRun
     /// Keeps the early results the final plan can use — recorded as the steps' start and completion,
     /// so the executor does not run them again — and records the others as discarded.
     /// </summary>
-    private async Task SettleSpeculationAsync(Plan? final)
+    private async Task SettleSpeculationAsync(Plan? final, string? whyNoPlan = null)
     {
         if (_speculator is not { } speculator)
         {
@@ -38,7 +38,7 @@ internal sealed partial class AgentRun
         _run.StepWritten = null;
         using (speculator)
         {
-            var (kept, discarded) = await speculator.SettleAsync(final).ConfigureAwait(false);
+            var (kept, discarded) = await speculator.SettleAsync(final, whyNoPlan).ConfigureAwait(false);
             foreach (var (stepId, reason) in discarded)
             {
                 await EmitAsync(new StepDiscarded { Timestamp = Now, Progress = _runEvents.Progress, StepId = stepId, Reason = reason }).ConfigureAwait(false);

@@ -90,6 +90,9 @@ internal sealed class PlainAgentProgress : IAgentProgress
             case BudgetExhausted budget:
                 _writer.WriteLine($"Budget reached: {budget.Reason}. No new step starts; writing the answer from what there is.");
                 break;
+            case StepDiscarded when _shown is null:
+                // Work started for a plan nobody saw (the router answered at once): nothing to tell.
+                break;
             case StepStarted or StepCompleted or StepFailed or StepSkipped or StepRetrying or StepFallbackStarted or StepDiscarded:
                 _steps.Render(e);
                 break;

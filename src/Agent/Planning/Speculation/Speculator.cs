@@ -96,7 +96,7 @@ internal sealed class Speculator : IDisposable
     /// step (kind, tool, arguments, dependencies, description) whose dependencies were kept too.
     /// Returns the kept records (in plan order) and the discarded steps with the reason.
     /// </summary>
-    public async Task<(IReadOnlyList<StepRecord> Kept, IReadOnlyList<(string StepId, string Reason)> Discarded)> SettleAsync(Plan? final)
+    public async Task<(IReadOnlyList<StepRecord> Kept, IReadOnlyList<(string StepId, string Reason)> Discarded)> SettleAsync(Plan? final, string? whyNoPlan = null)
     {
         Task<StepRecord?>[] running;
         lock (_lock)
@@ -134,7 +134,7 @@ internal sealed class Speculator : IDisposable
                     discarded.Add((id, _abandoned.TryGetValue(id, out var why) && !_done.ContainsKey(id)
                         ? why
                         : final is null
-                            ? "the plan was not approved"
+                            ? whyNoPlan ?? "the plan was not approved"
                             : final.FindStep(id) is null ? "the final plan dropped the step" : "the final plan changed the step or its inputs"));
                 }
             }
