@@ -43,6 +43,10 @@ internal static class EvalCommand
             suiteFile, json, only, minPass,
         };
         agentOptions.AddTo(command);
+
+        // Eval runs are never recorded: the store options would only mislead.
+        command.Options.Remove(agentOptions.Store);
+        command.Options.Remove(agentOptions.NoStore);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var suite = await EvalSuite.LoadAsync(parse.GetRequiredValue(suiteFile).FullName, cancellationToken);

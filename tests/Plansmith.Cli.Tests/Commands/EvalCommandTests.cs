@@ -130,4 +130,17 @@ public sealed class EvalCommandTests : IDisposable
         Assert.True(exit == 0, output + error);
         Assert.Contains("Totals: 10/10 passed (100%)", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Eval_Help_ShowsExamplesAndNoStoreOptions()
+    {
+        var (exit, output, _) = await CliProcess.RunAsync(_work, null, "eval", "--help");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("plansmith eval eval/starter.json --prompts ./my-prompts", output, StringComparison.Ordinal);
+        Assert.Contains("--min-pass", output, StringComparison.Ordinal);
+
+        // Eval runs are never recorded, so the store options are not offered.
+        Assert.DoesNotContain("--no-store", output, StringComparison.Ordinal);
+    }
 }
