@@ -153,6 +153,7 @@ internal static class CliApp
             PromptsCommand.Create(console),
             ValidateCommand.Create(console),
             ExecuteCommand.Create(console),
+            EvalCommand.Create(console),
         };
         // Ctrl+C is handled in Program, which passes its token in.
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };

@@ -3,7 +3,7 @@ using Plansmith.Agent.Planning;
 
 namespace Plansmith.Cli.Commands;
 
-/// <summary><c>plansmith prompts list|show NAME|check</c>: the prompts in effect and a check of a prompt folder.</summary>
+/// <summary><c>plansmith prompts list|show NAME|check|render NAME</c>: the prompts in effect and a check of a prompt folder.</summary>
 internal static class PromptsCommand
 {
     public static Command Create(CliConsole console)
@@ -94,6 +94,7 @@ internal static class PromptsCommand
             });
         }
 
+        command.Subcommands.Add(PromptsRenderCommand.Create(console));
         return command;
     }
 }
