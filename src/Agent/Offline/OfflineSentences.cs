@@ -16,6 +16,12 @@ internal static partial class OfflineSentences
     private const double K1 = 1.2;
     private const double B = 0.75;
 
+    /// <summary>Words a question is made of rather than what it asks about.</summary>
+    private static readonly HashSet<string> QuestionWords = new(StringComparer.Ordinal)
+    {
+        "does", "did", "can", "could", "would", "should", "will", "was", "were", "has", "have", "when", "where", "why", "who", "after", "before", "into", "than", "then", "not",
+    };
+
     /// <summary>
     /// The sentences of a result. Search results (JSON, possibly cut short by the prompt's size
     /// limit) are read by their fields: each passage's text, source and title; anything else is prose.
@@ -178,7 +184,7 @@ internal static partial class OfflineSentences
 
     /// <summary>The content words of a text, for scoring: lower case, stop words left out.</summary>
     public static List<string> Terms(string text) =>
-        [.. OfflineChatClient.Words(text).Select(w => w.Trim('.', '-', '_')).Where(w => w.Length > 2 && !OfflinePlanner.StopWords.Contains(w))];
+        [.. OfflineChatClient.Words(text).Select(w => w.Trim('.', '-', '_')).Where(w => w.Length > 2 && !OfflinePlanner.StopWords.Contains(w) && !QuestionWords.Contains(w))];
 
     /// <summary>A crude stem, so that "retries", "retry" and "retried" meet: plural and common endings off.</summary>
     internal static string Stem(string word)

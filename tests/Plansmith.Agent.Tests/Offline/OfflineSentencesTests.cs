@@ -7,11 +7,11 @@ public sealed class OfflineSentencesTests
     [Fact]
     public void Split_MarkdownWithTableFenceAndList_ReturnsWholeSentencesAndItemsOnly()
     {
-        const string Text = "# Title\n\nA retry runs a step again. It waits first!\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode here.\n```\n\n- Retries apply to timeouts only.\n- A plan fault is never retried.";
+        const string Text = "# Title\n\nA retry runs a step again. It waits a moment first!\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode here.\n```\n\n- Retries apply to timeouts only.\n- A plan fault is never retried.";
 
         var sentences = OfflineSentences.Split(Text);
 
-        Assert.Equal(["A retry runs a step again.", "It waits first!", "Retries apply to timeouts only.", "A plan fault is never retried."], sentences);
+        Assert.Equal(["A retry runs a step again.", "It waits a moment first!", "Retries apply to timeouts only.", "A plan fault is never retried."], sentences);
     }
 
     [Fact]
