@@ -79,7 +79,7 @@ internal static partial class OfflineWriter
             used.AddRange(lead.Concat(rest));
         }
 
-        text.Append("| Item | What the results say |\n|---|---|\n");
+        text.Append("| Item | What the results say").Append(topic.Length > 0 ? " about " + Cell(topic) : string.Empty).Append(" |\n|---|---|\n");
         foreach (var (item, lead, _) in chosen)
         {
             text.Append("| ").Append(Cell(item)).Append(" | ").Append(lead.Count == 0 ? "Not covered by the results." : Cell(string.Join(' ', lead.Select(s => s.Text)))).Append(" |\n");

@@ -142,7 +142,7 @@ public sealed partial class OfflineAnswerTests : IDisposable
         var body = answer[..answer.IndexOf("## Sources", StringComparison.Ordinal)];
         foreach (var line in body.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0))
         {
-            if (line.StartsWith('#') || line.StartsWith("*Arranged", StringComparison.Ordinal) || line is "| Item | What the results say |" or "|---|---|" || BoldLabel().IsMatch(line))
+            if (line.StartsWith('#') || line.StartsWith("*Arranged", StringComparison.Ordinal) || line.StartsWith("| Item | What the results say", StringComparison.Ordinal) || line is "|---|---|" || BoldLabel().IsMatch(line))
             {
                 continue;
             }
