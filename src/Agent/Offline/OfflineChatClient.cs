@@ -174,18 +174,40 @@ public sealed partial class OfflineChatClient : IChatClient
     private static bool IsError(string result) =>
         result.TrimStart().StartsWith("Error:", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// A check the offline model can really make: that the earlier steps produced results, and, for
+    /// a claim that lists items ("… every one of: A and B"), which items the results mention. It
+    /// says what it checked; it cannot judge whether the results are right.
+    /// </summary>
     private static Reply Verify(StepVerifyInputs inputs)
     {
         var claim = inputs.Claim;
         var context = inputs.Context.Trim();
         var passed = context.Length > 0 && context != "none";
-        return Text(JsonSerializer.Serialize(new
+        if (!passed)
         {
-            passed,
-            reason = passed
-                ? $"The earlier steps produced results for this check (the offline model checks that results exist, not that they are right): {claim}"
-                : "There are no results to check the claim against.",
-        }));
+            return Text(JsonSerializer.Serialize(new { passed, reason = "Checked for results from the earlier steps: there are none, so there is nothing to check the claim against." }));
+        }
+
+        var colon = claim.LastIndexOf(':');
+        var (items, _) = colon >= 0 ? OfflinePlanner.Items("Compare " + claim[(colon + 1)..]) : ([], string.Empty);
+        var sentences = OfflineSentences.FromResult(context);
+        var stems = Words(context).Select(OfflineSentences.Stem).ToHashSet(StringComparer.Ordinal);
+        string reason;
+        if (items.Count >= 2)
+        {
+            var mentioned = items.Where(i => OfflineSentences.Terms(i).Select(OfflineSentences.Stem).Any(stems.Contains)).ToList();
+            var missing = items.Except(mentioned).ToList();
+            reason = $"Checked that the earlier results mention each item: {(mentioned.Count > 0 ? string.Join(", ", mentioned) + " mentioned" : "none mentioned")}"
+                + (missing.Count > 0 ? $"; {string.Join(", ", missing)} not mentioned, and the answer says so" : string.Empty)
+                + $". The check looks for the items' names in {context.Length:N0} characters of results; it cannot tell whether what they say is right.";
+        }
+        else
+        {
+            reason = $"Checked that the earlier steps produced results for the claim ({context.Length:N0} characters, {sentences.Count} whole sentences); it cannot tell whether they are right: {claim}";
+        }
+
+        return Text(JsonSerializer.Serialize(new { passed, reason }));
     }
 
     /// <summary>

@@ -94,7 +94,20 @@ internal static partial class OfflinePlanner
             words.RemoveAt(0);
         }
 
-        var parts = Separators().Split(string.Join(' ', words)).Select(p => p.Trim()).Where(p => p.Length > 0).ToList();
+        // "the findings on retries and fallbacks" names retries and fallbacks, not "findings on retries".
+        var joined = string.Join(' ', words);
+        var named = MaterialLead().Replace(joined, string.Empty);
+        if (named.Length != joined.Length && TopicFor().Match(named) is { Success: true } topicFor)
+        {
+            // The plan's own summary step: "the findings on routing for Flask and FastAPI".
+            var listed = Separators().Split(topicFor.Groups["items"].Value).Select(p => p.Trim()).Where(p => p.Length > 0).ToList();
+            if (listed.Count >= 2)
+            {
+                return (listed.Take(6).ToList(), topicFor.Groups["topic"].Value);
+            }
+        }
+
+        var parts = Separators().Split(named).Select(p => p.Trim()).Where(p => p.Length > 0).ToList();
         if (parts.Count < 2)
         {
             return ([], string.Empty);
@@ -136,6 +149,12 @@ internal static partial class OfflinePlanner
 
     [GeneratedRegex(@"\s*,\s*(?:and\s+)?|\s+and\s+|\s+vs\.?\s+|\s+versus\s+|\s+or\s+", RegexOptions.IgnoreCase)]
     private static partial Regex Separators();
+
+    [GeneratedRegex(@"^(?:the\s+)?(?:findings|results|facts|notes|information|details|sources|evidence)\s+(?:on|about|for|of|regarding|from)\s+(?:the\s+)?", RegexOptions.IgnoreCase)]
+    private static partial Regex MaterialLead();
+
+    [GeneratedRegex(@"^(?<topic>\S+(?:\s\S+){0,3}?)\s+for\s+(?<items>.+)$")]
+    private static partial Regex TopicFor();
 
     [GeneratedRegex(@"^- (?<name>[A-Za-z0-9_]+\.[A-Za-z0-9_]+) — (?<rest>.*)$")]
     private static partial Regex ToolLine();

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Plansmith.Agent.Offline;
@@ -29,41 +28,114 @@ internal static partial class OfflineWriter
             text.Append("**This answer is partial:** some steps failed.").Append(why).Append(" What follows covers only what the other steps found.\n\n");
         }
 
-        text.Append("*Arranged by Plansmith's offline model from the step results below: it quotes and orders them; it does not understand them.*\n\n");
-        var (items, _) = OfflinePlanner.Items(goal);
-        // Quote search findings, not what earlier model steps wrote about them.
-        var digests = sections.Select(s => Digest(s.Body)).ToList();
-        var found = digests.Where(d => d.StartsWith("- ", StringComparison.Ordinal)).ToList();
-        var all = string.Join("\n", found.Count > 0 ? found : digests);
+        text.Append("*Arranged by Plansmith's offline model from the step results: it chooses and orders whole sentences from them; it does not understand them.*\n\n");
+        var sentences = Evidence(sections, results);
+        var (items, topic) = OfflinePlanner.Items(goal);
+        var used = new List<OfflineSentence>();
         if (items.Count >= 2)
         {
-            text.Append("| Item | What the results say |\n|---|---|\n");
-            foreach (var item in items)
-            {
-                var said = Sentence(all, item) ?? (item.EndsWith('s') && item.Length > 3 ? Sentence(all, item[..^1]) : null);
-                text.Append("| ").Append(item).Append(" | ").Append(Cell(said ?? "not covered by the results")).Append(" |\n");
-            }
-
-            text.Append('\n');
+            WriteComparison(text, items, topic, sentences, used);
+        }
+        else
+        {
+            var best = OfflineSentences.Best(sentences, OfflineSentences.Terms(goal), 4);
+            used.AddRange(best);
+            text.Append(best.Count == 0
+                ? "The results do not say anything that answers this."
+                : string.Join(' ', best.Select(s => s.Text))).Append('\n');
         }
 
-        text.Append("## Findings\n\n");
-        foreach (var section in sections)
+        var missing = sections.Where(s => s.Body.StartsWith("No result", StringComparison.Ordinal)).ToList();
+        if (missing.Count > 0)
         {
-            text.Append("- **").Append(section.Heading).Append("** ").Append(Short(OneLine(Digest(section.Body)), 400)).Append('\n');
-        }
-
-        var sources = SourcePattern().Matches(results).Select(m => m.Groups[1].Value).Distinct().ToList();
-        if (sources.Count > 0)
-        {
-            text.Append("\n## Sources\n\n");
-            foreach (var source in sources)
+            text.Append("\n## Steps without results\n\n");
+            foreach (var (heading, body) in missing)
             {
-                text.Append("- ").Append(source).Append('\n');
+                text.Append("- ").Append(heading).Append(": ").Append(Short(OneLine(body), 300)).Append('\n');
             }
         }
 
+        WriteSources(text, used.Count > 0 ? used : sentences);
         return text.ToString().TrimEnd();
+    }
+
+    /// <summary>
+    /// A table with the one or two sentences that best say what each item is, then a few more
+    /// findings per item; an item the results do not mention is said once, in the table.
+    /// </summary>
+    private static void WriteComparison(StringBuilder text, List<string> items, string topic, List<OfflineSentence> sentences, List<OfflineSentence> used)
+    {
+        var topicTerms = OfflineSentences.Terms(topic);
+        var chosen = new List<(string Item, List<OfflineSentence> Lead, List<OfflineSentence> More)>();
+        foreach (var item in items)
+        {
+            var names = OfflineSentences.Terms(item);
+            var terms = names.Concat(names).Concat(topicTerms).ToList();
+            var others = items.Where(i => i != item).SelectMany(OfflineSentences.Terms).ToList();
+            var best = OfflineSentences.Best(sentences, terms, 5, names.Count > 0 ? names : null, used, others);
+            var lead = best.Take(best.Count > 1 && best[0].Text.Length + best[1].Text.Length <= 320 ? 2 : 1).ToList();
+            var rest = best.Skip(lead.Count).Take(3).ToList();
+            chosen.Add((item, lead, rest));
+            used.AddRange(lead.Concat(rest));
+        }
+
+        text.Append("| Item | What the results say").Append(topic.Length > 0 ? " about " + Cell(topic) : string.Empty).Append(" |\n|---|---|\n");
+        foreach (var (item, lead, _) in chosen)
+        {
+            text.Append("| ").Append(Cell(item)).Append(" | ").Append(lead.Count == 0 ? "Not covered by the results." : Cell(string.Join(' ', lead.Select(s => s.Text)))).Append(" |\n");
+        }
+
+        var more = chosen.Where(c => c.More.Count > 0).ToList();
+        if (more.Count > 0)
+        {
+            text.Append("\n## Findings\n");
+            foreach (var (item, _, findings) in more)
+            {
+                text.Append("\n**").Append(item).Append("**\n\n");
+                foreach (var finding in findings)
+                {
+                    text.Append("- ").Append(finding.Text).Append('\n');
+                }
+            }
+        }
+    }
+
+    private static void WriteSources(StringBuilder text, List<OfflineSentence> sentences)
+    {
+        var sources = sentences.Where(s => s.Source.Length > 0).Select(s => (s.Source, s.Title)).Distinct().ToList();
+        if (sources.Count == 0)
+        {
+            return;
+        }
+
+        text.Append("\n## Sources\n\n");
+        foreach (var (source, title) in sources)
+        {
+            text.Append("- ").Append(source).Append(title.Length > 0 ? " — " + OneLine(title) : string.Empty).Append('\n');
+        }
+    }
+
+    /// <summary>
+    /// The sentences the answer may quote: from the tool results (search passages) when there are
+    /// any, so that what an earlier model step wrote about them is never quoted back; otherwise
+    /// from every step's prose, without the line that repeats the step.
+    /// </summary>
+    private static List<OfflineSentence> Evidence(List<(string Heading, string Body)> sections, string results)
+    {
+        var bodies = sections.Count > 0 ? sections.Select(s => s.Body).ToList() : [results];
+        var fromData = bodies.Where(OfflineSentences.IsJson).SelectMany(OfflineSentences.FromResult).ToList();
+        if (fromData.Count > 0)
+        {
+            return fromData;
+        }
+
+        return [.. bodies.Where(b => !OfflineSentences.IsJson(b)).SelectMany(b => OfflineSentences.FromResult(WithoutStepLine(b)))];
+    }
+
+    private static string WithoutStepLine(string body)
+    {
+        var newline = body.IndexOf('\n', StringComparison.Ordinal);
+        return newline > 0 && body[..newline].TrimEnd().EndsWith(':') ? body[(newline + 1)..] : body;
     }
 
     public static string Compare(string criteriaText, string itemsText)
@@ -103,29 +175,21 @@ internal static partial class OfflineWriter
           ```
           """;
 
-    /// <summary>A short account of a result: search results as "title: snippet (source)" lines, anything else cut short.</summary>
+    /// <summary>A short account of a result: its first whole sentences ("sentence (source — title)" for search results), never cut inside one.</summary>
     public static string Digest(string text)
     {
-        var trimmed = text.Trim();
-        if (trimmed.StartsWith('{'))
+        var sentences = OfflineSentences.FromResult(text);
+        if (sentences.Count == 0)
         {
-            try
-            {
-                using var document = JsonDocument.Parse(trimmed);
-                if (document.RootElement.TryGetProperty("results", out var results) && results.ValueKind == JsonValueKind.Array)
-                {
-                    var lines = results.EnumerateArray().Take(5).Select(r =>
-                        $"- {Get(r, "title")}: {Get(r, "snippet")} ({Get(r, "source")})").ToList();
-                    return lines.Count == 0 ? "- nothing found" : string.Join("\n", lines);
-                }
-            }
-            catch (JsonException)
-            {
-                // Not JSON after all: shown as text.
-            }
+            return OfflineSentences.IsJson(text) ? "- nothing found" : Short(OneLine(text), 600);
         }
 
-        return Short(trimmed, 600);
+        var lines = sentences
+            .GroupBy(s => (s.Source, s.Title))
+            .Take(5)
+            .SelectMany(g => g.Take(2))
+            .Select(s => "- " + s.Text + (s.Source.Length > 0 ? $" ({s.Source}{(s.Title.Length > 0 ? " — " + OneLine(s.Title) : string.Empty)})" : string.Empty));
+        return string.Join("\n", lines);
     }
 
     /// <summary>
@@ -154,29 +218,24 @@ internal static partial class OfflineWriter
         return sections;
     }
 
-    /// <summary>The first sentence of <paramref name="text"/> that mentions <paramref name="word"/>.</summary>
-    private static string? Sentence(string text, string word)
-    {
-        foreach (var sentence in Regex.Split(text.Replace("\\n", " ", StringComparison.Ordinal), @"(?<=[.!?])\s+|\n+"))
-        {
-            if (sentence.Contains(word, StringComparison.OrdinalIgnoreCase) && sentence.Length > word.Length + 10)
-            {
-                return Short(OneLine(sentence.Trim(' ', '-', '*')), 220);
-            }
-        }
-
-        return null;
-    }
-
-    private static string Get(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) ? value.ToString() : string.Empty;
+    /// <summary>The first whole sentence of <paramref name="text"/> that mentions <paramref name="word"/>.</summary>
+    private static string? Sentence(string text, string word) =>
+        OfflineSentences.Split(text.Replace("\\n", "\n", StringComparison.Ordinal))
+            .FirstOrDefault(s => s.Contains(word, StringComparison.OrdinalIgnoreCase) && s.Length > word.Length + 10);
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 
     private static string OneLine(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
-    private static string Short(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+    /// <summary>At most about <paramref name="max"/> characters, cut between words.</summary>
+    private static string Short(string text, int max)
+    {
+        if (text.Length <= max)
+        {
+            return text;
+        }
 
-    [GeneratedRegex("\"source\":\\s*\"([^\"]+)\"")]
-    private static partial Regex SourcePattern();
+        var cut = text.LastIndexOf(' ', max);
+        return text[..(cut > max / 2 ? cut : max)].TrimEnd(',', ';', ':') + " …";
+    }
 }

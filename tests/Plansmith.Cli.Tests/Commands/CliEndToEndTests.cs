@@ -31,7 +31,7 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.True(exit == 0, error);
         Assert.Contains("├─ s1  Search for Flask routing  [tool search.search]", output, StringComparison.Ordinal);
         Assert.Contains("[4/4 100%]", output, StringComparison.Ordinal);
-        Assert.Contains("| Flask | Flask routing: Flask binds URLs", output, StringComparison.Ordinal);
+        Assert.Contains("| Flask | Flask binds URLs to view functions with the @app.route decorator. |", output, StringComparison.Ordinal);
         Assert.Contains("- flask.md", output, StringComparison.Ordinal);
         Assert.Contains("model: offline", error, StringComparison.Ordinal);
     }
