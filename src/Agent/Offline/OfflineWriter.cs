@@ -38,7 +38,18 @@ internal static partial class OfflineWriter
         }
         else
         {
-            var best = OfflineSentences.Best(sentences, OfflineSentences.Terms(goal), 4);
+            // The lead sentence of the best-matching result section opens the answer (search has
+            // already judged that section the most relevant); the best-scoring sentences follow.
+            var terms = OfflineSentences.Terms(goal);
+            var stems = terms.Select(OfflineSentences.Stem).ToHashSet(StringComparer.Ordinal);
+            var at = sentences.FindIndex(s => OfflineSentences.Terms(s.Title).Select(OfflineSentences.Stem).Any(stems.Contains));
+            var lead = at < 0 ? [] : sentences.Skip(at).Take(2).Where(s => s.Source == sentences[at].Source && s.Title == sentences[at].Title).ToList();
+
+            // A short lead (a bold label such as "**One jail for both languages.**") brings the sentence after it.
+            lead = lead.Count == 2 && lead[0].Text.Length >= 80 ? [lead[0]] : lead;
+            var best = OfflineSentences.Best(sentences, terms, Math.Max(1, 4 - lead.Count), skip: lead);
+            best.InsertRange(0, lead);
+
             used.AddRange(best);
             text.Append(best.Count == 0
                 ? "The results do not say anything that answers this."
