@@ -62,7 +62,7 @@ internal sealed partial class AgentRun
                     Progress = new ExecutionProgress(total, ordinal, ordinal, 0, 0, 0, elapsed, null),
                     StepId = step.Id,
                     Description = step.Description,
-                    OutputPreview = Preview(record.Output ?? string.Empty),
+                    OutputPreview = Execution.OutputPreview.Of(record.Output ?? string.Empty, _options.Execution.OutputPreviewLength),
                     Duration = record.Duration ?? TimeSpan.Zero,
                     Attempts = record.Attempts,
                     UsedFallback = record.UsedFallback,
@@ -71,12 +71,5 @@ internal sealed partial class AgentRun
                 }).ConfigureAwait(false);
             }
         }
-    }
-
-    private static string Preview(string output)
-    {
-        const int Length = 120;
-        var line = output.ReplaceLineEndings(" ").Trim();
-        return line.Length <= Length ? line : line[..Length] + "…";
     }
 }

@@ -373,10 +373,5 @@ internal sealed class DataflowScheduler : IDisposable
     private ValueTask EmitAsync(ExecutionEvent executionEvent) =>
         _onEvent is null ? ValueTask.CompletedTask : _onEvent(executionEvent, CancellationToken.None);
 
-    private string Preview(string output)
-    {
-        var limit = _options.OutputPreviewLength;
-        var oneLine = output.ReplaceLineEndings(" ");
-        return oneLine.Length <= limit ? oneLine : oneLine[..limit] + "…";
-    }
+    private string Preview(string output) => OutputPreview.Of(output, _options.OutputPreviewLength);
 }
