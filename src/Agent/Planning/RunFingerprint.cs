@@ -24,6 +24,7 @@ internal static class RunFingerprint
         var optionsJson = JsonSerializer.Serialize(new
         {
             options.MaxSteps, options.MaxReplans, options.MaxDepth, options.MaxReflectionRounds, options.MaxPlanAttempts, options.MaxToolCallsPerStep, options.UseRouter,
+            options.PlanWhileRouting, Speculation = options.Speculation.ToString(),
             options.Execution.MaxParallelism, options.Execution.MaxRetries, StepTimeout = options.Execution.StepTimeout.ToString(),
             options.Budget.MaxModelCalls, options.Budget.MaxTokens, MaxDuration = options.Budget.MaxDuration.ToString(), Agents = options.Agents.Keys,
             Metadata = options.RunMetadata,
